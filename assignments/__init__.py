@@ -1,0 +1,1 @@
+"""Assignments the grader knows: one package per lesson, each defining ``ASSIGNMENT``."""

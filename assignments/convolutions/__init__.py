@@ -1,0 +1,171 @@
+"""The convolutions lesson: three functions, checked on generated grayscale images.
+
+Everything the grader needs to know about this lesson is here: function names and parameters,
+points per sub-check, how inputs are drawn and how outputs are compared.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from grader.assignment import Assignment, Exercise, SubCheck
+from grader.compare import close, same_shape
+
+MAX_SIDE = 10
+
+# Pixel and kernel values are kept short (a few decimals) so a counterexample reads well.
+_uint8_pixels = st.integers(0, 255)
+_float_pixels = st.floats(0, 1).map(lambda x: round(x, 2))
+_kernel_values = st.floats(-2, 2).map(lambda x: round(x, 2))
+
+
+@st.composite
+def _image(draw, square=False):
+    height = draw(st.integers(1, MAX_SIDE))
+    width = height if square else draw(st.integers(1, MAX_SIDE))
+    dtype, pixels = draw(
+        st.sampled_from([(np.uint8, _uint8_pixels), (np.float64, _float_pixels)])
+    )
+    return draw(hnp.arrays(dtype, (height, width), elements=pixels))
+
+
+@st.composite
+def _window_shape(draw, image, square=False):
+    height, width = image.shape
+    kernel_h = draw(st.integers(1, min(height, width) if square else height))
+    kernel_w = kernel_h if square else draw(st.integers(1, width))
+    return (kernel_h, kernel_w)
+
+
+@st.composite
+def image_and_shape(draw, square=False):
+    """An image and a window shape that fits in it: the arguments of ``get_subimages``."""
+    image = draw(_image(square=square))
+    return image, draw(_window_shape(image, square=square))
+
+
+@st.composite
+def image_and_kernel(draw, symmetric=False):
+    """An image and a float kernel no larger than it: the arguments of ``convolve``."""
+    image = draw(_image())
+    shape = draw(_window_shape(image))
+    kernel = draw(hnp.arrays(np.float64, shape, elements=_kernel_values))
+    if symmetric:  # unchanged by a half turn, so a flipped kernel goes unnoticed
+        kernel = (kernel + kernel[::-1, ::-1]) / 2
+    return image, kernel
+
+
+@st.composite
+def image_and_cut_template(draw):
+    """An image and a template cut out of it: what template matching is meant for."""
+    image = draw(_image())
+    template_h, template_w = draw(_window_shape(image))
+    top = draw(st.integers(0, image.shape[0] - template_h))
+    left = draw(st.integers(0, image.shape[1] - template_w))
+    return image, image[top : top + template_h, left : left + template_w].copy()
+
+
+def _convolve_scale(image, kernel):
+    return float(np.abs(image).max() * np.abs(kernel).sum())
+
+
+def _match_scale(image, template):
+    template = template.astype(np.float64)
+    return float(np.ptp(image) * np.abs(template - template.mean()).sum())
+
+
+exact_values = close(rtol=1e-6)
+
+ASSIGNMENT = Assignment(
+    name="convolutions",
+    folder=Path(__file__).parent,
+    notebook="convolutions.ipynb",
+    data_files=("dubs.jpg",),
+    reference="solutions.convolutions",
+    exercises=(
+        Exercise(
+            name="get_subimages",
+            parameters=("image", "kernel_shape"),
+            checks=(
+                SubCheck(
+                    "output shape",
+                    "The result has shape (H - kh + 1, W - kw + 1, kh, kw).",
+                    1,
+                    image_and_shape(),
+                    same_shape,
+                ),
+                SubCheck(
+                    "square windows",
+                    "Each window holds the right pixels, for square images and kernels.",
+                    1,
+                    image_and_shape(square=True),
+                    exact_values,
+                ),
+                SubCheck(
+                    "rectangular windows",
+                    "Each window holds the right pixels when image and kernel are not square.",
+                    1,
+                    image_and_shape(),
+                    exact_values,
+                ),
+            ),
+        ),
+        Exercise(
+            name="convolve",
+            parameters=("image", "kernel"),
+            checks=(
+                SubCheck(
+                    "output shape",
+                    "The result shrinks by the kernel's shape: (H - kh + 1, W - kw + 1).",
+                    1,
+                    image_and_kernel(),
+                    same_shape,
+                ),
+                SubCheck(
+                    "symmetric kernels",
+                    "Values are right for kernels that look the same turned upside down.",
+                    1,
+                    image_and_kernel(symmetric=True),
+                    close(rtol=1e-5, scale=_convolve_scale),
+                ),
+                SubCheck(
+                    "any kernel",
+                    "Values are right for any kernel: asymmetric, even-sized, 1x1 up to "
+                    "the image's size (the kernel is not flipped).",
+                    1,
+                    image_and_kernel(),
+                    close(rtol=1e-5, scale=_convolve_scale),
+                ),
+            ),
+        ),
+        Exercise(
+            name="template_match",
+            parameters=("image", "template"),
+            checks=(
+                SubCheck(
+                    "output shape",
+                    "The result has one value per template position: (H - th + 1, W - tw + 1).",
+                    1,
+                    image_and_kernel(),
+                    same_shape,
+                ),
+                SubCheck(
+                    "template from the image",
+                    "Values are right when the template is cut out of the image.",
+                    1,
+                    image_and_cut_template(),
+                    close(rtol=1e-5, scale=_match_scale),
+                ),
+                SubCheck(
+                    "any template",
+                    "Values are right for any template, with template and window de-meaned.",
+                    2,
+                    image_and_kernel(),
+                    close(rtol=1e-5, scale=_match_scale),
+                ),
+            ),
+        ),
+    ),
+)

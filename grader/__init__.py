@@ -1,0 +1,21 @@
+"""Grade Jupyter notebooks against reference solutions with generated inputs."""
+
+from .assignment import Assignment, Exercise, SubCheck, load_assignment
+from .errors import GraderError
+from .pipeline import grade_submission
+from .results import CheckResult, ExerciseResult, SubmissionResult
+from .settings import PROFILES, Settings
+
+__all__ = [
+    "PROFILES",
+    "Assignment",
+    "CheckResult",
+    "Exercise",
+    "ExerciseResult",
+    "GraderError",
+    "Settings",
+    "SubCheck",
+    "SubmissionResult",
+    "grade_submission",
+    "load_assignment",
+]

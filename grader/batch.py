@@ -1,0 +1,89 @@
+"""Grade many submissions side by side, each in its own worker process.
+
+A worker that dies takes only the submissions it held: they are retried once in a fresh pool
+and, if that fails too, recorded with status "grader error".
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from functools import cache
+
+from .assignment import Assignment, load_assignment
+from .discover import Submission
+from .pipeline import _all_not_checked, grade_submission
+from .results import SubmissionResult
+from .settings import Settings
+
+
+@cache
+def _assignment_and_references(name: str):
+    assignment = load_assignment(name)
+    return assignment, assignment.reference_functions()
+
+
+def _grader_error(assignment: Assignment, submission: Submission, what: str) -> SubmissionResult:
+    message = f"The grader failed on this submission ({what}); please report it."
+    return SubmissionResult(
+        submission.id, str(submission.path), "grader error",
+        _all_not_checked(assignment, message), message=message,
+    )
+
+
+def grade_one(assignment_name: str, submission: Submission, settings: Settings) -> SubmissionResult:
+    """Grade one submission; a failure of the grader itself becomes a result, not a crash."""
+    assignment, references = _assignment_and_references(assignment_name)
+    try:
+        return grade_submission(submission, assignment, settings, references)
+    except Exception:
+        return _grader_error(assignment, submission, traceback.format_exc(limit=-3).strip())
+
+
+def grade_all(
+    assignment: Assignment,
+    submissions: Sequence[Submission],
+    settings: Settings,
+    jobs: int = 1,
+    on_result: Callable[[SubmissionResult], None] = lambda result: None,
+) -> list[SubmissionResult]:
+    """Grade every submission, calling ``on_result`` as each one finishes."""
+    results = []
+    for result in _results(assignment, submissions, settings, jobs):
+        on_result(result)
+        results.append(result)
+    return results
+
+
+def _results(assignment, submissions, settings, jobs) -> Iterator[SubmissionResult]:
+    if jobs <= 1:
+        for submission in submissions:
+            yield grade_one(assignment.name, submission, settings)
+        return
+    pending = list(submissions)
+    for attempt in (1, 2):
+        if not pending:
+            return
+        crashed = []
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = {
+                pool.submit(grade_one, assignment.name, submission, settings): submission
+                for submission in pending
+            }
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    submission = futures.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        crashed.append(submission)
+                    except Exception as error:
+                        yield _grader_error(assignment, submission, repr(error))
+        pending = crashed
+    for submission in pending:
+        yield _grader_error(assignment, submission, "its worker process died twice")

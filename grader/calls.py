@@ -1,0 +1,197 @@
+"""Call a student's function inside their kernel and get back plain data.
+
+The code sent into the kernel only transports: it decodes the arguments, calls the function and
+publishes what came back as ``.npy`` bytes. Whatever arrives is treated as the student's claim
+about their own output and is judged here, in the grader's process, after ``np.load`` with
+``allow_pickle=False`` has turned it back into a plain numeric array. A student can make that
+claim anything they like, which is no more than writing a function that returns it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .execute import NotebookRun
+
+MIME = "application/vnd.grader.call+json"
+MAX_RESULT_BYTES = 64 * 1024 * 1024  # a larger result is refused, not loaded
+
+_KERNEL_CODE = r'''
+def __grader_transport(namespace, name, calls, mime):
+    import base64, io, traceback
+    import numpy
+    from IPython.display import publish_display_data
+
+    def decode(argument):
+        kind, value = argument
+        if kind == "array":
+            return numpy.load(io.BytesIO(base64.b64decode(value)), allow_pickle=False)
+        return tuple(value) if kind == "tuple" else value
+
+    function = namespace.get(name)
+    for index, arguments in enumerate(calls):
+        try:
+            result = function(*[decode(argument) for argument in arguments])
+        except (Exception, SystemExit) as error:
+            frames = [frame for frame in traceback.extract_tb(error.__traceback__)[1:]
+                      if "site-packages" not in frame.filename]
+            where = frames[-1] if frames else None
+            reply = {
+                "raised": f"{type(error).__name__}: {error}"[:500],
+                "where": f"line {where.lineno} of {where.name}: {where.line}" if where else "",
+            }
+        else:
+            if isinstance(result, (numpy.ndarray, numpy.number, int, float)):
+                try:
+                    buffer = io.BytesIO()
+                    numpy.save(buffer, numpy.asarray(result), allow_pickle=False)
+                    reply = {"npy": base64.b64encode(buffer.getvalue()).decode("ascii")}
+                except Exception as error:
+                    reply = {"rejected": f"returned an array that cannot be copied out: {error}"}
+            else:
+                reply = {"rejected": f"returned {type(result).__name__}, not a numpy array"}
+        publish_display_data({mime: {"index": index, **reply}})
+'''
+
+_INSPECT_CODE = r'''
+def __grader_inspect(namespace, names, mime):
+    from IPython.display import publish_display_data
+    kinds = {name: ("callable" if callable(namespace[name]) else type(namespace[name]).__name__)
+             if name in namespace else "missing" for name in names}
+    defined = [name for name, value in list(namespace.items())
+               if callable(value) and not name.startswith("_")][:1000]
+    publish_display_data({mime: {"kinds": kinds, "callables": defined}})
+'''
+
+
+def _invocation(function: str, *arguments) -> str:
+    """Code that runs one of the definitions above in the user's namespace and removes it."""
+    listed = ", ".join(repr(argument) for argument in arguments)
+    return f"try:\n    {function}(globals(), {listed})\nfinally:\n    del {function}\n"
+
+
+@dataclass(frozen=True)
+class Returned:
+    value: np.ndarray
+
+
+@dataclass(frozen=True)
+class Raised:
+    error: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: str
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    seconds: float
+
+
+Outcome = Returned | Raised | Rejected | TimedOut
+
+
+def encode_argument(value) -> list:
+    if isinstance(value, np.ndarray):
+        buffer = io.BytesIO()
+        np.save(buffer, value, allow_pickle=False)
+        return ["array", base64.b64encode(buffer.getvalue()).decode("ascii")]
+    if isinstance(value, tuple):
+        return ["tuple", [int(item) if isinstance(item, np.integer) else item for item in value]]
+    return ["value", value]
+
+
+def argument_key(arguments: tuple) -> tuple:
+    """A hashable key for a call's arguments, equal exactly when the arguments are."""
+    return tuple(
+        (value.dtype.str, value.shape, value.tobytes()) if isinstance(value, np.ndarray)
+        else repr(value)
+        for value in arguments
+    )
+
+
+def decode_reply(reply) -> Outcome:
+    """Turn one message from the kernel into an outcome, trusting nothing in it."""
+    if not isinstance(reply, dict):
+        return Rejected("sent back something that is not a result")
+    if isinstance(reply.get("npy"), str):
+        encoded = reply["npy"]
+        if len(encoded) * 3 // 4 > MAX_RESULT_BYTES:
+            return Rejected(f"returned more than {MAX_RESULT_BYTES // 2**20} MiB of data")
+        try:
+            value = np.load(io.BytesIO(base64.b64decode(encoded)), allow_pickle=False)
+        except Exception as error:  # any malformed payload is the student's problem, not ours
+            return Rejected(f"returned data that is not a plain array ({error})")
+        if not isinstance(value, np.ndarray):
+            return Rejected("returned data that is not a plain array")
+        return Returned(value)
+    if "raised" in reply:
+        return Raised(str(reply["raised"])[:500], str(reply.get("where", ""))[:500])
+    return Rejected(str(reply.get("rejected", "sent back something that is not a result"))[:500])
+
+
+class FunctionCaller:
+    """Calls the student's functions in a running notebook kernel, remembering every outcome.
+
+    The same arguments always get the outcome first seen, so a check that re-runs an input
+    (as hypothesis does while shrinking) sees a consistent function and costs no extra call.
+    """
+
+    def __init__(self, run: NotebookRun, call_timeout: float):
+        self.run = run
+        self.call_timeout = call_timeout
+        self._outcomes: dict[tuple, Outcome] = {}
+
+    def inspect(self, names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+        """For each name: "callable", "missing" or the type it holds; and all callable names."""
+        code = _INSPECT_CODE + _invocation("__grader_inspect", list(names), MIME)
+        replies = []
+        self.run.execute(code, lambda content: replies.append(content.get(MIME)), 30.0)
+        reply = next((r for r in replies if isinstance(r, dict) and "kinds" in r), None)
+        if reply is None:
+            return {name: "missing" for name in names}, []
+        kinds = {name: str(reply["kinds"].get(name, "missing")) for name in names}
+        return kinds, [str(name) for name in reply.get("callables", [])]
+
+    def call(self, name: str, arguments: tuple) -> Outcome:
+        key = (name, argument_key(arguments))
+        if key not in self._outcomes:
+            self.prefetch(name, [arguments])
+        return self._outcomes[key]
+
+    def prefetch(self, name: str, many: Sequence[tuple]) -> None:
+        """Call ``name`` on every argument tuple not seen yet, in one round trip.
+
+        A call that runs past the time limit is interrupted; it is recorded as timed out and the
+        calls after it are left for later.
+        """
+        pending, seen = [], set()
+        for arguments in many:
+            key = (name, argument_key(arguments))
+            if key not in self._outcomes and key not in seen:
+                seen.add(key)
+                pending.append((key, arguments))
+        if not pending:
+            return
+        calls = [[encode_argument(value) for value in arguments] for _, arguments in pending]
+        code = _KERNEL_CODE + _invocation("__grader_transport", name, calls, MIME)
+        received = 0
+
+        def on_reply(content):
+            nonlocal received
+            reply = content.get(MIME)
+            if isinstance(reply, dict) and reply.get("index") == received:
+                self._outcomes[pending[received][0]] = decode_reply(reply)
+                received += 1
+
+        finished = self.run.execute(code, on_reply, self.call_timeout)
+        if not finished and received < len(pending):
+            self._outcomes[pending[received][0]] = TimedOut(self.call_timeout)

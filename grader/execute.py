@@ -1,0 +1,229 @@
+"""Execute a notebook headlessly in a fresh kernel and keep the kernel for the checks.
+
+Each submission runs in a new temporary folder holding a copy of the notebook and the
+assignment's data files. A failing cell is recorded and execution goes on; a cell over its time
+limit is interrupted; once the notebook's total time is spent the remaining cells are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from queue import Empty
+
+import nbformat
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from .errors import KernelLost, UnreadableNotebook
+from .results import CellFailure
+
+TIMEOUT_ENAME = "CellTimeout"
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read a submission, turning every way a file can fail to be a notebook into one error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UnreadableNotebook(str(path), f"cannot read the file ({error})") from None
+    if not text.strip():
+        raise UnreadableNotebook(str(path), "the file is empty")
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises several unrelated types for bad input
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UnreadableNotebook(str(path), f"not valid notebook JSON ({reason[:200]})") from None
+    if not isinstance(notebook.get("cells"), list):
+        raise UnreadableNotebook(str(path), "the file has no list of cells")
+    for cell in notebook.cells:
+        if cell.get("cell_type") == "code" and not isinstance(cell.get("source"), str):
+            raise UnreadableNotebook(str(path), "a code cell has no source text")
+    return notebook
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How running the notebook's cells went."""
+
+    cell_failures: tuple[CellFailure, ...]
+    kernel_start: float
+    seconds: float
+    kernel_died: bool = False
+
+
+def _first_line(source: str) -> str:
+    lines = [line for line in source.strip().splitlines() if line.strip()]
+    return lines[0][:120] if lines else ""
+
+
+class NotebookRun:
+    """A notebook in its own working folder and kernel, for as long as the ``with`` lasts."""
+
+    def __init__(
+        self,
+        notebook: nbformat.NotebookNode,
+        data_files: Iterable[Path] = (),
+        *,
+        cell_timeout: float,
+        total_timeout: float,
+        startup_timeout: float = 60.0,
+    ):
+        self.notebook = notebook
+        self.data_files = list(data_files)
+        self.cell_timeout = cell_timeout
+        self.total_timeout = total_timeout
+        self.startup_timeout = startup_timeout
+        self._stack = ExitStack()
+        self.workdir: Path | None = None
+        self.client: NotebookClient | None = None
+        self._calls: BlockingKernelClient | None = None
+        self.kernel_start = 0.0
+
+    def __enter__(self) -> NotebookRun:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+        self._stack.callback(shutil.rmtree, self.workdir, ignore_errors=True)
+        for data_file in self.data_files:
+            shutil.copy(data_file, self.workdir / data_file.name)
+        nbformat.write(self.notebook, self.workdir / "submission.ipynb")
+
+        self.client = NotebookClient(
+            self.notebook,
+            kernel_name="python3",
+            timeout=self.cell_timeout,
+            startup_timeout=self.startup_timeout,
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            record_timing=False,
+            resources={"metadata": {"path": str(self.workdir)}},
+        )
+        started = time.perf_counter()
+        environment = {**os.environ, "MPLBACKEND": "agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        # The kernel's own log (warnings about its transport, crash reports) is not for students.
+        self._stack.enter_context(
+            self.client.setup_kernel(
+                env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        )
+        self.kernel_start = time.perf_counter() - started
+
+    def run_cells(self) -> Execution:
+        """Run every code cell in order; a failure is recorded and the next cell runs."""
+        assert self.client is not None
+        failures: list[CellFailure] = []
+        replies: dict[int, dict] = {}
+        self.client.on_cell_executed = lambda cell, cell_index, execute_reply: replies.update(
+            {cell_index: execute_reply}
+        )
+        started = time.perf_counter()
+        deadline = started + self.total_timeout
+        died = False
+        for index, cell in enumerate(self.notebook.cells):
+            if cell.get("cell_type") != "code" or not cell.source.strip():
+                continue
+            remaining = deadline - time.perf_counter()
+            if died or remaining <= 0:
+                why = "the kernel died before this cell" if died else "the notebook ran out of time"
+                failures.append(CellFailure(index + 1, "not run", why, _first_line(cell.source)))
+                continue
+            limit = min(self.cell_timeout, remaining)
+            self.client.timeout = max(1, round(limit))
+            self.client.error_on_timeout = {
+                "ename": TIMEOUT_ENAME,
+                "evalue": f"interrupted after {limit:.0f} s",
+                "traceback": [],
+            }
+            try:
+                self.client.execute_cell(cell, index)
+            except DeadKernelError:
+                died = True
+                failures.append(
+                    CellFailure(index + 1, "error", "the kernel died", _first_line(cell.source))
+                )
+                continue
+            failure = _failure_from_reply(index, cell, replies.get(index))
+            if failure:
+                failures.append(failure)
+        return Execution(
+            tuple(failures), self.kernel_start, time.perf_counter() - started, kernel_died=died
+        )
+
+    # -- running grader code in the same kernel, after the notebook ----------------------
+
+    def _call_client(self) -> BlockingKernelClient:
+        if self._calls is None:
+            assert self.client is not None and self.client.km is not None
+            client = BlockingKernelClient()
+            client.load_connection_info(self.client.km.get_connection_info())
+            client.start_channels()
+            self._stack.callback(client.stop_channels)
+            self._calls = client
+        return self._calls
+
+    def is_alive(self) -> bool:
+        return bool(self.client and self.client.km and run_sync(self.client.km.is_alive)())
+
+    def interrupt(self) -> None:
+        if self.is_alive():
+            run_sync(self.client.km.interrupt_kernel)()
+
+    def execute(self, code: str, on_display: Callable[[dict], None], quiet_timeout: float) -> bool:
+        """Run ``code`` in the kernel, passing each display message's data to ``on_display``.
+
+        If ``quiet_timeout`` seconds pass with no display message, the kernel is interrupted and
+        False is returned. Raises ``KernelLost`` if the kernel dies or ignores the interrupt.
+        """
+        client = self._call_client()
+        msg_id = client.execute(code, silent=False, store_history=False, allow_stdin=False)
+        quiet_until = time.monotonic() + quiet_timeout
+        interrupted = False
+        while True:
+            try:
+                message = client.get_iopub_msg(timeout=0.2)
+            except Empty:
+                if not self.is_alive():
+                    raise KernelLost("the kernel died during a call") from None
+                if time.monotonic() > quiet_until:
+                    if interrupted:
+                        raise KernelLost("the kernel ignored an interrupt") from None
+                    self.interrupt()
+                    interrupted = True
+                    quiet_until = time.monotonic() + 10.0
+                continue
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = message["header"]["msg_type"]
+            if kind == "display_data" and not interrupted:
+                on_display(message["content"].get("data", {}))
+                quiet_until = time.monotonic() + quiet_timeout
+            elif kind == "status" and message["content"].get("execution_state") == "idle":
+                return not interrupted
+
+
+def _failure_from_reply(index: int, cell, reply: dict | None) -> CellFailure | None:
+    content = (reply or {}).get("content", {})
+    if content.get("status") != "error":
+        return None
+    status = "timeout" if content.get("ename") == TIMEOUT_ENAME else "error"
+    error = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}".strip().rstrip(":")
+    return CellFailure(index + 1, status, error[:300], _first_line(cell.source))

@@ -1,0 +1,34 @@
+"""Values written as Python a student can paste into a notebook cell."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_ELEMENTS = 400  # a larger array is summarised rather than printed in full
+
+
+def literal(value) -> str:
+    if isinstance(value, np.ndarray):
+        return _array_literal(value)
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    if isinstance(value, tuple):
+        return "(" + ", ".join(literal(item) for item in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+def _array_literal(array: np.ndarray) -> str:
+    if array.size > MAX_ELEMENTS:
+        return f"<array of shape {array.shape} and dtype {array.dtype}, too large to show>"
+    dtype = f"np.{array.dtype.name}"
+    if array.size == 0:
+        return f"np.zeros({array.shape}, dtype={dtype})"
+    body = np.array2string(
+        array,
+        separator=", ",
+        threshold=MAX_ELEMENTS,
+        max_line_width=88,
+        prefix="np.array(",
+        formatter={"float_kind": lambda x: repr(float(x)), "int_kind": lambda x: repr(int(x))},
+    )
+    return f"np.array({body}, dtype={dtype})"

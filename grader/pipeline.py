@@ -1,0 +1,165 @@
+"""Grade one submission: read, execute, check every exercise, and score.
+
+Whatever goes wrong with one notebook ends as a ``SubmissionResult`` with a status and a
+message; nothing here lets a student's file stop the batch.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable
+
+import nbformat
+
+from .assignment import Assignment, Exercise
+from .calls import FunctionCaller
+from .check import run_check
+from .discover import Submission
+from .errors import KernelLost, UnreadableNotebook
+from .execute import NotebookRun, read_notebook
+from .results import CheckResult, ExerciseResult, SubmissionResult, Timings
+from .settings import Settings
+
+
+def _not_checked(exercise: Exercise, status: str, problem: str) -> ExerciseResult:
+    checks = tuple(
+        CheckResult(exercise.name, c.name, c.description, c.points, status, problem)
+        for c in exercise.checks
+    )
+    return ExerciseResult(exercise.name, checks, problem)
+
+
+def _all_not_checked(assignment: Assignment, problem: str, status="error"):
+    return tuple(_not_checked(exercise, status, problem) for exercise in assignment.exercises)
+
+
+def _handout_cells(assignment: Assignment) -> dict[str, str]:
+    """The exercise cells as handed out, by function name (tagged ``exercise:<name>``)."""
+    handout = nbformat.read(assignment.folder / assignment.notebook, as_version=4)
+    return {
+        tag.split(":", 1)[1]: cell.source.strip()
+        for cell in handout.cells
+        for tag in cell.get("metadata", {}).get("tags", [])
+        if tag.startswith("exercise:")
+    }
+
+
+def _missing_message(name: str, kind: str, callables: list[str], untouched: bool) -> str:
+    if kind != "missing":
+        return f"`{name}` is a {kind}, not a function."
+    message = f"`{name}` is not defined after running the notebook."
+    close = difflib.get_close_matches(name, callables, n=1)
+    if close:
+        message += f" Did you mean `{close[0]}`? Rename it to `{name}`."
+    if untouched:
+        message += " Its exercise cell is still as handed out: fill it in."
+    else:
+        message += " Check that the cell defining it runs without an error."
+    return message
+
+
+def check_exercises(
+    assignment: Assignment,
+    caller: FunctionCaller,
+    references: dict[str, Callable],
+    settings: Settings,
+    untouched: set[str] = frozenset(),
+) -> tuple[tuple[ExerciseResult, ...], str]:
+    """Check every exercise the kernel defines; a missing one scores zero with a reason.
+
+    Returns the results and, if the kernel was lost on the way, why: the checks it did not
+    reach carry status "error" and that reason.
+    """
+    lost = ""
+    try:
+        kinds, callables = caller.inspect([exercise.name for exercise in assignment.exercises])
+    except KernelLost as error:
+        lost = f"The kernel stopped answering before the checks: {error.reason}."
+        return _all_not_checked(assignment, lost), lost
+    results = []
+    for exercise in assignment.exercises:
+        kind = kinds[exercise.name]
+        if lost or kind != "callable":
+            problem = lost or _missing_message(
+                exercise.name, kind, callables, exercise.name in untouched
+            )
+            results.append(_not_checked(exercise, "error", problem))
+            continue
+        checks = []
+        for check in exercise.checks:
+            if lost:
+                checks.append(
+                    CheckResult(exercise.name, check.name, check.description, check.points,
+                                "error", lost)
+                )
+                continue
+            try:
+                checks.append(
+                    run_check(exercise, check, references[exercise.name], caller,
+                              settings.max_examples)
+                )
+            except KernelLost as error:
+                lost = f"The kernel stopped answering while `{exercise.name}` was checked: {error.reason}."
+                checks.append(
+                    CheckResult(exercise.name, check.name, check.description, check.points,
+                                "error", lost)
+                )
+        problem = (
+            "Its exercise cell is still as handed out: fill it in."
+            if exercise.name in untouched and any(c.status != "passed" for c in checks)
+            else ""
+        )
+        results.append(ExerciseResult(exercise.name, tuple(checks), problem))
+    return tuple(results), lost
+
+
+def grade_submission(
+    submission: Submission,
+    assignment: Assignment,
+    settings: Settings,
+    references: dict[str, Callable] | None = None,
+) -> SubmissionResult:
+    """Grade one submission from its file to its score."""
+    path = str(submission.path)
+    if submission.problem:
+        return SubmissionResult(
+            submission.id, path, "unreadable", _all_not_checked(assignment, submission.problem),
+            message=submission.problem,
+        )
+    try:
+        notebook = read_notebook(submission.path)
+    except UnreadableNotebook as error:
+        return SubmissionResult(
+            submission.id, path, "unreadable", _all_not_checked(assignment, error.reason),
+            message=str(error),
+        )
+    references = references or assignment.reference_functions()
+    handout = _handout_cells(assignment)
+    sources = {cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"}
+    untouched = {name for name, source in handout.items() if source in sources}
+
+    with NotebookRun(
+        notebook,
+        assignment.data_paths(),
+        cell_timeout=settings.cell_timeout,
+        total_timeout=settings.total_timeout,
+        startup_timeout=settings.startup_timeout,
+    ) as run:
+        execution = run.run_cells()
+        if execution.kernel_died:
+            problem = "The notebook's kernel died while it ran, so its functions could not be called."
+            return SubmissionResult(
+                submission.id, path, "kernel died", _all_not_checked(assignment, problem),
+                execution.cell_failures, problem,
+                Timings(execution.kernel_start, execution.seconds, 0.0),
+            )
+        started = time.perf_counter()
+        caller = FunctionCaller(run, settings.call_timeout)
+        exercises, lost = check_exercises(assignment, caller, references, settings, untouched)
+        status = "kernel died" if lost else "graded"
+        checking = time.perf_counter() - started
+    return SubmissionResult(
+        submission.id, path, status, exercises, execution.cell_failures, lost,
+        Timings(execution.kernel_start, execution.seconds, checking),
+    )

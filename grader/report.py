@@ -1,0 +1,166 @@
+"""Write what grading found: the gradebook, Gradescope results, and feedback for students."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from .assignment import Assignment
+from .results import CheckResult, SubmissionResult
+
+
+def points(value: float) -> str:
+    return f"{value:g}"
+
+
+def gradebook_header(assignment: Assignment) -> list[str]:
+    return ["submission", *(e.name for e in assignment.exercises), "total", "possible", "status", "message"]
+
+
+def write_gradebook(path: Path, assignment: Assignment, results: Iterable[SubmissionResult]) -> None:
+    """One row per submission, broken ones included; points earned per exercise."""
+    temporary = path.with_suffix(".csv.partial")
+    with temporary.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(gradebook_header(assignment))
+        for result in sorted(results, key=lambda r: r.id):
+            writer.writerow(
+                [
+                    result.id,
+                    *(points(result.exercise(e.name).points) for e in assignment.exercises),
+                    points(result.score),
+                    points(result.possible),
+                    result.status,
+                    result.message,
+                ]
+            )
+    temporary.replace(path)
+
+
+def _check_output(check: CheckResult) -> str:
+    lines = [check.description]
+    if check.status != "passed" and check.message:
+        lines.append(check.message)
+    example = check.counterexample
+    if example:
+        lines.append("Smallest failing input:")
+        lines.extend(f"{name} = {value}" for name, value in example.arguments)
+        lines.append(f"Expected: {example.expected}")
+        lines.append(f"Got: {example.actual}")
+    return "\n".join(lines)
+
+
+def gradescope_results(result: SubmissionResult) -> dict:
+    """The submission in Gradescope's ``results.json`` shape."""
+    tests = [
+        {
+            "name": f"{check.exercise}: {check.name}",
+            "score": check.points,
+            "max_score": check.max_points,
+            "status": "passed" if check.status == "passed" else "failed",
+            "output": _check_output(check),
+        }
+        for exercise in result.exercises
+        for check in exercise.checks
+    ]
+    timings = result.timings
+    return {
+        "score": result.score,
+        "execution_time": round(timings.kernel_start + timings.execution + timings.checking, 3),
+        "output": result.message or f"Graded: {points(result.score)} of {points(result.possible)} points.",
+        "tests": tests,
+        "extra_data": {"status": result.status, "grader": result.to_json()},
+    }
+
+
+_MARK = {"passed": "PASS", "failed": "FAIL", "error": "NOT RUN", "timeout": "TIMEOUT"}
+
+
+def feedback_markdown(result: SubmissionResult) -> str:
+    """What a student reads: per exercise the verdict and the smallest input that fails."""
+    out = [
+        f"# Feedback for {result.id}",
+        "",
+        f"**Score: {points(result.score)} / {points(result.possible)}**",
+        "",
+    ]
+    if result.message:
+        out += [f"> {result.message}", ""]
+    for exercise in result.exercises:
+        out += [f"## `{exercise.name}`: {points(exercise.points)} / {points(exercise.max_points)}", ""]
+        if exercise.problem:
+            out += [exercise.problem, ""]
+        for check in exercise.checks:
+            out.append(
+                f"- **{_MARK[check.status]}** {check.name} ({points(check.points)}/"
+                f"{points(check.max_points)}): {check.description}"
+            )
+            if check.status in ("failed", "timeout") and check.counterexample:
+                out += _counterexample_markdown(exercise.name, check)
+        out.append("")
+    if result.cell_failures:
+        out += ["## Notebook cells that did not run cleanly", ""]
+        out += ["These do not cost points by themselves, but a function defined in a failing cell is missing.", ""]
+        for failure in result.cell_failures:
+            head = f" (`{failure.source_head}`)" if failure.source_head else ""
+            out.append(f"- cell {failure.index}{head}: {failure.status}: {failure.error}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _counterexample_markdown(function: str, check: CheckResult) -> list[str]:
+    example = check.counterexample
+    call = f"{function}({', '.join(name for name, _ in example.arguments)})"
+    lines = [
+        "",
+        f"  {check.message}" if check.message else "",
+        "",
+        "  Smallest input found that fails; paste it into a cell to try it:",
+        "",
+        "  ```python",
+        *(f"  {name} = {value}".replace("\n", "\n  ") for name, value in example.arguments),
+        f"  {call}",
+        "  ```",
+        "",
+        "  Expected:",
+        "",
+        "  ```python",
+        "  " + example.expected.replace("\n", "\n  "),
+        "  ```",
+        "",
+        "  Got:",
+        "",
+        "  ```python",
+        "  " + example.actual.replace("\n", "\n  "),
+        "  ```",
+    ]
+    if example.first_difference:
+        lines += ["", f"  First difference at index {example.first_difference}."]
+    return lines + [""]
+
+
+def write_submission(out: Path, result: SubmissionResult) -> None:
+    folder = out / result.id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps(gradescope_results(result), indent=2) + "\n")
+    (folder / "feedback.md").write_text(feedback_markdown(result) + "\n", encoding="utf-8")
+
+
+def summary_table(assignment: Assignment, results: Iterable[SubmissionResult]) -> str:
+    """A plain-text table of every submission's points, for the end of a run."""
+    names = [e.name for e in assignment.exercises]
+    header = ["submission", *names, "total", "status"]
+    rows = [
+        [
+            r.id,
+            *(points(r.exercise(name).points) for name in names),
+            f"{points(r.score)}/{points(r.possible)}",
+            r.status,
+        ]
+        for r in sorted(results, key=lambda r: r.id)
+    ]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    line = lambda row: "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])

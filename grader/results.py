@@ -1,0 +1,139 @@
+"""What grading produces: small frozen records that cross process boundaries and become JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+CheckStatus = Literal["passed", "failed", "error", "timeout"]
+CellStatus = Literal["error", "timeout", "not run"]
+SubmissionStatus = Literal["graded", "unreadable", "kernel died", "grader error"]
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """The smallest input found on which a student's function is wrong, as pasteable text."""
+
+    arguments: tuple[tuple[str, str], ...]  # (parameter name, Python literal)
+    expected: str
+    actual: str
+    reason: str
+    first_difference: str | None = None
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "arguments": dict(self.arguments)}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One named sub-check of one exercise."""
+
+    exercise: str
+    name: str
+    description: str
+    max_points: float
+    status: CheckStatus
+    message: str = ""
+    counterexample: Counterexample | None = None
+
+    @property
+    def points(self) -> float:
+        return self.max_points if self.status == "passed" else 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "exercise": self.exercise,
+            "name": self.name,
+            "description": self.description,
+            "points": self.points,
+            "max_points": self.max_points,
+            "status": self.status,
+            "message": self.message,
+            "counterexample": self.counterexample and self.counterexample.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """All sub-checks of one graded function, plus why none could run if so."""
+
+    name: str
+    checks: tuple[CheckResult, ...]
+    problem: str = ""  # e.g. the function is missing: then every check carries status "error"
+
+    @property
+    def points(self) -> float:
+        return sum(check.points for check in self.checks)
+
+    @property
+    def max_points(self) -> float:
+        return sum(check.max_points for check in self.checks)
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "points": self.points,
+            "max_points": self.max_points,
+            "problem": self.problem,
+            "checks": [check.to_json() for check in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """A notebook cell that raised, ran out of time, or was never reached."""
+
+    index: int  # 1-based position among all the notebook's cells
+    status: CellStatus
+    error: str = ""  # "NameError: name 'x' is not defined"
+    source_head: str = ""  # the cell's first line, to help the student find it
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Timings:
+    kernel_start: float = 0.0
+    execution: float = 0.0
+    checking: float = 0.0
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Everything known about one submission once grading is over."""
+
+    id: str
+    path: str
+    status: SubmissionStatus
+    exercises: tuple[ExerciseResult, ...] = ()
+    cell_failures: tuple[CellFailure, ...] = ()
+    message: str = ""
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def score(self) -> float:
+        return sum(exercise.points for exercise in self.exercises)
+
+    @property
+    def possible(self) -> float:
+        return sum(exercise.max_points for exercise in self.exercises)
+
+    def exercise(self, name: str) -> ExerciseResult:
+        return next(exercise for exercise in self.exercises if exercise.name == name)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "status": self.status,
+            "score": self.score,
+            "possible": self.possible,
+            "message": self.message,
+            "exercises": [exercise.to_json() for exercise in self.exercises],
+            "cell_failures": [failure.to_json() for failure in self.cell_failures],
+            "timings": self.timings.to_json(),
+        }

@@ -1,0 +1,56 @@
+"""Grading settings: immutable, documented where declared, and offered as named profiles."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .errors import UsageError
+
+
+def _option(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How thoroughly and how patiently a submission is graded."""
+
+    max_examples: int = _option(
+        100, "generated inputs tried per sub-check before it passes (more finds rarer bugs)"
+    )
+    cell_timeout: float = _option(
+        60.0, "seconds one notebook cell may run before it is interrupted and execution goes on"
+    )
+    total_timeout: float = _option(
+        600.0, "seconds the whole notebook may run; cells after that are not run"
+    )
+    call_timeout: float = _option(
+        10.0, "seconds one call of a student's function may take before that check fails"
+    )
+    startup_timeout: float = _option(60.0, "seconds to wait for a new kernel to answer")
+
+    def replace(self, **changes) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def options(cls) -> list[dataclasses.Field]:
+        return list(dataclasses.fields(cls))
+
+
+PROFILES: dict[str, Settings] = {
+    # Final grading: the most inputs; every student meets the same ones.
+    "thorough": Settings(),
+    # A student's self-check: fewer inputs, answers quickly.
+    "quick": Settings(max_examples=30),
+}
+DEFAULT_PROFILE = "thorough"
+
+
+def get_profile(name: str) -> Settings:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise UsageError(
+            f"no settings profile named {name!r}; choose one of: {', '.join(PROFILES)}"
+        ) from None
