@@ -82,7 +82,8 @@ def run_check(
     def counterexample(arguments, expected, actual: str, reason: str, where=None):
         return Counterexample(
             arguments=tuple(
-                (name, literal(value)) for name, value in zip(exercise.parameters, arguments)
+                (name, literal(value, prefix=f"{name} = "))
+                for name, value in zip(exercise.parameters, arguments)
             ),
             expected=literal(expected),
             actual=actual,

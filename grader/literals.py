@@ -7,9 +7,11 @@ import numpy as np
 MAX_ELEMENTS = 400  # a larger array is summarised rather than printed in full
 
 
-def literal(value) -> str:
+def literal(value, prefix: str = "") -> str:
+    """``value`` as Python source; continuation lines line up after ``prefix``, the text that
+    will stand before it on its first line (such as ``"image = "``)."""
     if isinstance(value, np.ndarray):
-        return _array_literal(value)
+        return _array_literal(value, prefix)
     if isinstance(value, np.generic):
         return repr(value.item())
     if isinstance(value, tuple):
@@ -17,7 +19,7 @@ def literal(value) -> str:
     return repr(value)
 
 
-def _array_literal(array: np.ndarray) -> str:
+def _array_literal(array: np.ndarray, prefix: str) -> str:
     if array.size > MAX_ELEMENTS:
         return f"<array of shape {array.shape} and dtype {array.dtype}, too large to show>"
     dtype = f"np.{array.dtype.name}"
@@ -28,7 +30,7 @@ def _array_literal(array: np.ndarray) -> str:
         separator=", ",
         threshold=MAX_ELEMENTS,
         max_line_width=88,
-        prefix="np.array(",
+        prefix=" " * len(prefix) + "np.array(",
         formatter={"float_kind": lambda x: repr(float(x)), "int_kind": lambda x: repr(int(x))},
     )
     return f"np.array({body}, dtype={dtype})"

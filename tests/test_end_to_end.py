@@ -1,0 +1,195 @@
+"""Grade real notebooks in real kernels and check the verdict on every exercise."""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, NOTEBOOKS, ROOT
+from grader import grade_submission
+from grader.cli import main
+from grader.discover import Submission
+
+pytestmark = pytest.mark.kernel
+
+# Points per exercise (get_subimages, convolve, template_match) each demo submission earns.
+EXPECTED_EXAMPLE_POINTS = {
+    "ada_loops": (3, 3, 4),
+    "grace_vectorized": (3, 3, 4),
+    "alan_transposed_slice": (0, 0, 4),
+    "linus_flipped_kernel": (3, 2, 4),
+    "barbara_no_demean": (3, 3, 1),
+    "untouched": (0, 0, 0),
+    "edsger_failing_cells": (3, 3, 4),
+    "donald_endless_cell": (3, 3, 4),
+    "margaret_integer_result": (3, 1, 4),
+    "katherine_off_by_one": (0, 0, 4),
+    "hedy_renamed_function": (3, 3, 0),
+}
+
+
+def grade(path, assignment, settings):
+    return grade_submission(Submission(path.stem, path), assignment, settings)
+
+
+def points(result):
+    return tuple(exercise.points for exercise in result.exercises)
+
+
+def statuses(result, exercise):
+    return {check.name: check.status for check in result.exercise(exercise).checks}
+
+
+@pytest.fixture(scope="module")
+def graded_examples(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grades")
+    code = main([str(EXAMPLES), "--out", str(out), "--jobs", "2", "--cell-timeout", "10"])
+    return code, out
+
+
+def test_grading_the_examples_exits_zero(graded_examples):
+    code, _ = graded_examples
+    assert code == 0
+
+
+def test_every_example_earns_the_points_its_name_promises(graded_examples):
+    _, out = graded_examples
+    with open(out / "grades.csv", newline="") as handle:
+        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    earned = {
+        name: tuple(int(float(row[e])) for e in ("get_subimages", "convolve", "template_match"))
+        for name, row in rows.items()
+    }
+    assert earned == EXPECTED_EXAMPLE_POINTS
+    assert all(row["possible"] == "10" and row["status"] == "graded" for row in rows.values())
+
+
+def test_gradebook_header_starts_with_the_fixed_columns(graded_examples):
+    _, out = graded_examples
+    header = (out / "grades.csv").read_text().splitlines()[0]
+    assert header.startswith("submission,get_subimages,convolve,template_match,total,possible")
+
+
+def test_each_example_gets_gradescope_results_and_feedback(graded_examples):
+    _, out = graded_examples
+    for name, expected in EXPECTED_EXAMPLE_POINTS.items():
+        results = json.loads((out / name / "results.json").read_text())
+        assert results["score"] == sum(expected)
+        assert {test["status"] for test in results["tests"]} <= {"passed", "failed"}
+        assert sum(test["max_score"] for test in results["tests"]) == 10
+        assert (out / name / "feedback.md").read_text().startswith(f"# Feedback for {name}")
+
+
+def test_feedback_for_a_flipped_kernel_shows_a_pasteable_counterexample(graded_examples):
+    _, out = graded_examples
+    feedback = (out / "linus_flipped_kernel" / "feedback.md").read_text()
+    assert "**FAIL** any kernel" in feedback
+    assert "convolve(image, kernel)" in feedback
+    assert "First difference at index" in feedback
+
+
+def test_feedback_suggests_the_close_name_of_a_renamed_function(graded_examples):
+    _, out = graded_examples
+    feedback = (out / "hedy_renamed_function" / "feedback.md").read_text()
+    assert "Did you mean `template_matching`?" in feedback
+
+
+def test_endless_demo_cell_is_reported_and_costs_nothing(graded_examples):
+    _, out = graded_examples
+    results = json.loads((out / "donald_endless_cell" / "results.json").read_text())
+    failures = results["extra_data"]["grader"]["cell_failures"]
+    assert [failure["status"] for failure in failures] == ["timeout"]
+    assert results["score"] == 10
+
+
+def test_solved_notebook_earns_full_marks(assignment, settings):
+    result = grade(ROOT / "solutions" / "convolutions-solved.ipynb", assignment, settings)
+    assert result.status == "graded"
+    assert result.score == result.possible == 10
+    assert result.cell_failures == ()
+
+
+def test_untouched_handout_scores_zero_and_says_to_fill_it_in(assignment, settings):
+    result = grade(assignment.folder / assignment.notebook, assignment, settings)
+    assert result.status == "graded"
+    assert result.score == 0
+    assert "still as handed out" in result.exercise("get_subimages").problem
+    assert any("IndentationError" in failure.error for failure in result.cell_failures)
+
+
+def test_flipped_kernel_gets_the_same_counterexample_every_time(assignment, settings):
+    first, second = (
+        grade(NOTEBOOKS / "flipped_kernel_defs_only.ipynb", assignment, settings) for _ in range(2)
+    )
+    assert points(first) == points(second) == (3, 2, 4)
+    assert first.exercises == second.exercises
+    assert statuses(first, "convolve")["any kernel"] == "failed"
+
+
+def test_object_that_equals_everything_fails_every_check(assignment, settings):
+    result = grade(NOTEBOOKS / "always_equal.ipynb", assignment, settings)
+    assert result.score == 0
+    check = result.exercise("convolve").checks[0]
+    assert check.message == "returned Anything, not a numpy array"
+
+
+def test_patching_numpy_in_the_notebook_does_not_change_verdicts(assignment, settings):
+    result = grade(NOTEBOOKS / "patches_numpy.ipynb", assignment, settings)
+    for exercise in result.exercises:
+        assert {c.name: c.status for c in exercise.checks}["output shape"] == "passed"
+        assert [c.status for c in exercise.checks if c.name != "output shape"] == ["failed"] * 2
+    assert result.score == 3
+
+
+def test_raising_and_hanging_functions_fail_without_stopping_grading(assignment, settings):
+    result = grade(NOTEBOOKS / "raises_and_hangs.ipynb", assignment, settings)
+    assert result.status == "graded"
+    raised = result.exercise("get_subimages").checks[0]
+    assert raised.status == "failed"
+    assert "ValueError: I have not done this one yet" in raised.message
+    assert set(statuses(result, "convolve").values()) == {"timeout"}
+    assert result.exercise("template_match").points == 4
+
+
+def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    (submissions / "empty.ipynb").write_text("")
+    (submissions / "not_json.ipynb").write_text("this is { not json")
+    (submissions / "notes.txt").write_text("not a notebook")
+    (submissions / "two_notebooks").mkdir()
+    for name in ("a.ipynb", "b.ipynb"):
+        shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "two_notebooks" / name)
+    (submissions / "bob").mkdir()
+    shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "bob" / "whatever.ipynb")
+
+    out = tmp_path / "out"
+    assert main([str(submissions), "--out", str(out), "--jobs", "1"]) == 0
+
+    with open(out / "grades.csv", newline="") as handle:
+        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    assert {name: (row["status"], row["total"]) for name, row in rows.items()} == {
+        "bob": ("graded", "10"),
+        "empty": ("unreadable", "0"),
+        "not_json": ("unreadable", "0"),
+        "two_notebooks": ("unreadable", "0"),
+    }
+    assert rows["empty"]["message"].endswith("is not a readable notebook: the file is empty")
+    assert "2 notebooks" in rows["two_notebooks"]["message"]
+    assert "Skipped 1 file(s) that are not notebooks: notes.txt" in capsys.readouterr().err
+
+
+def test_grade_command_is_installed_and_prints_a_summary(tmp_path):
+    command = Path(sys.executable).parent / "grade"
+    completed = subprocess.run(
+        [str(command), str(NOTEBOOKS / "correct_defs_only.ipynb"),
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "correct_defs_only" in completed.stdout
+    assert "10/10" in completed.stdout
