@@ -2,19 +2,21 @@
 
 Inputs are drawn by hypothesis in the grader's process; the reference runs here, the student's
 function runs in their kernel and only its output comes back (see ``calls``); the comparison
-runs here. A first pass only draws the inputs, so they can all be sent to the kernel in one
-round trip; the second pass replays the same inputs from those outcomes and shrinks any failure
-to the smallest input that still fails, calling the kernel only for the new inputs shrinking
-tries. Both passes are derandomized and use no example database: every student meets the same
-inputs and a re-run gives the same verdict.
-"""
+runs here. A first pass only draws the inputs (once per process: with a fixed seed per
+sub-check they are the same for every student), so they can all go to the kernel in one round
+trip. Only when one of them fails does hypothesis run again: with the same seed it replays the
+same inputs, then shrinks the failure to the smallest input that still fails, calling the kernel
+only for the new inputs shrinking tries. No example database is used: every student meets the
+same inputs and a re-run gives the same verdict."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.errors import Flaky
 
 from .assignment import Exercise, SubCheck
@@ -67,6 +69,62 @@ def _describe(outcome: Outcome) -> str:
     return outcome.reason
 
 
+def _seed(exercise: Exercise, subcheck: SubCheck) -> int:
+    """One fixed seed per sub-check, the same in every process and on every machine."""
+    return zlib.crc32(f"{exercise.name}/{subcheck.name}".encode())
+
+
+@cache
+def _drawn_inputs(exercise: Exercise, subcheck: SubCheck, max_examples: int) -> tuple[tuple, ...]:
+    """The inputs hypothesis draws for a sub-check when nothing fails: the same for everyone."""
+    drawn: list[tuple] = []
+
+    @seed(_seed(exercise, subcheck))
+    @_hypothesis_settings(max_examples)
+    @given(subcheck.inputs)
+    def collect(arguments):
+        drawn.append(arguments)
+
+    collect()
+    return tuple(drawn)
+
+
+@cache
+def _expected_outputs(
+    exercise: Exercise, subcheck: SubCheck, max_examples: int, reference: Callable
+) -> tuple:
+    return tuple(
+        _call_reference(reference, arguments)
+        for arguments in _drawn_inputs(exercise, subcheck, max_examples)
+    )
+
+
+def _call_reference(reference: Callable, arguments: tuple):
+    return np.asarray(
+        reference(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments])
+    )
+
+
+def _counterexample(exercise, arguments, expected, outcome: Outcome, problem: Mismatch):
+    return Counterexample(
+        arguments=tuple(
+            (name, literal(value, prefix=f"{name} = "))
+            for name, value in zip(exercise.parameters, arguments)
+        ),
+        expected=literal(expected),
+        actual=_describe(outcome),
+        reason=problem.reason,
+        first_difference=None if problem.first_difference is None else str(problem.first_difference),
+    )
+
+
+def _examine(exercise, subcheck, arguments, expected, outcome) -> Counterexample | None:
+    if isinstance(outcome, TimedOut):
+        return _counterexample(exercise, arguments, expected, outcome, Mismatch("timed out"))
+    problem = _judge(subcheck, arguments, expected, outcome)
+    return problem and _counterexample(exercise, arguments, expected, outcome, problem)
+
+
 def run_check(
     exercise: Exercise,
     subcheck: SubCheck,
@@ -74,56 +132,50 @@ def run_check(
     caller: FunctionCaller,
     max_examples: int,
 ) -> CheckResult:
-    """Search for an input on which the student's function disagrees with the reference."""
-    drawn: list[tuple] = []
-    found: list[Counterexample] = []  # the last one is the smallest: hypothesis replays it last
-    collecting = True
+    """Search for an input on which the student's function disagrees with the reference.
 
-    def counterexample(arguments, expected, actual: str, reason: str, where=None):
-        return Counterexample(
-            arguments=tuple(
-                (name, literal(value, prefix=f"{name} = "))
-                for name, value in zip(exercise.parameters, arguments)
-            ),
-            expected=literal(expected),
-            actual=actual,
-            reason=reason,
-            first_difference=None if where is None else str(where),
-        )
+    The drawn inputs (and the reference's outputs for them) are the same for every student, so
+    they are made once per process. All of them go to the kernel in one round trip. Only if one
+    fails does hypothesis run again, replaying the same inputs and then shrinking.
+    """
 
-    @_hypothesis_settings(max_examples)
-    @given(subcheck.inputs)
-    def search(arguments):
-        if collecting:
-            drawn.append(arguments)
-            return
-        expected = reference(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments])
-        outcome = caller.call(exercise.name, arguments)
-        if isinstance(outcome, TimedOut):
-            found.append(counterexample(arguments, expected, _describe(outcome), "timed out"))
-            raise _Stop
-        problem = _judge(subcheck, arguments, expected, outcome)
-        if problem:
-            found.append(
-                counterexample(
-                    arguments, expected, _describe(outcome), problem.reason, problem.first_difference
-                )
-            )
-            raise _Failed(problem.reason)
-
-    def result(status, message="", example=None) -> CheckResult:
+    def result(status, example: Counterexample | None = None) -> CheckResult:
+        message = example.actual if status == "timeout" else example.reason if example else ""
         return CheckResult(
             exercise.name, subcheck.name, subcheck.description, subcheck.points, status,
             message, example,
         )
 
-    search()
-    collecting = False
-    caller.prefetch(exercise.name, drawn)
+    inputs = _drawn_inputs(exercise, subcheck, max_examples)
+    caller.prefetch(exercise.name, inputs)
+    expected_outputs = _expected_outputs(exercise, subcheck, max_examples, reference)
+    for arguments, expected in zip(inputs, expected_outputs):
+        outcome = caller.call(exercise.name, arguments)
+        example = _examine(exercise, subcheck, arguments, expected, outcome)
+        if example and isinstance(outcome, TimedOut):
+            return result("timeout", example)
+        if example:
+            break
+    else:
+        return result("passed")
+
+    found: list[Counterexample] = []  # the last one is the smallest: hypothesis replays it last
+
+    @seed(_seed(exercise, subcheck))
+    @_hypothesis_settings(max_examples)
+    @given(subcheck.inputs)
+    def search(arguments):
+        outcome = caller.call(exercise.name, arguments)
+        expected = _call_reference(reference, arguments)
+        example = _examine(exercise, subcheck, arguments, expected, outcome)
+        if example:
+            found.append(example)
+            raise _Stop if isinstance(outcome, TimedOut) else _Failed(example.reason)
+
     try:
         search()
     except _Stop:
-        return result("timeout", found[-1].actual, found[-1])
+        return result("timeout", found[-1])
     except (_Failed, Flaky):
-        return result("failed", found[-1].reason, found[-1])
-    return result("passed")
+        return result("failed", found[-1])
+    return result("failed", example)  # not met again while searching: report it unshrunk
