@@ -76,6 +76,10 @@ def _import(module_name: str, what: str) -> ModuleType:
 
 def load_assignment(name: str) -> Assignment:
     """The assignment defined by the package ``assignments.<name>``."""
+    if name not in available_assignments():
+        raise AssignmentError(
+            f"no assignment named {name!r}; available: {', '.join(available_assignments())}"
+        )
     module = _import(f"assignments.{name}", f"the assignment {name!r}")
     assignment = getattr(module, "ASSIGNMENT", None)
     if not isinstance(assignment, Assignment):

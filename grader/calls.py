@@ -22,7 +22,7 @@ MIME = "application/vnd.grader.call+json"
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a larger result is refused, not loaded
 
 _KERNEL_CODE = r'''
-def __grader_transport(namespace, name, calls, mime):
+def transport(namespace, name, calls, mime):
     import base64, io, traceback
     import numpy
     from IPython.display import publish_display_data
@@ -56,10 +56,9 @@ def __grader_transport(namespace, name, calls, mime):
             else:
                 reply = {"rejected": f"returned {type(result).__name__}, not a numpy array"}
         publish_display_data({mime: {"index": index, **reply}})
-'''
 
-_INSPECT_CODE = r'''
-def __grader_inspect(namespace, names, mime):
+
+def inspect(namespace, names, mime):
     from IPython.display import publish_display_data
     kinds = {name: ("callable" if callable(namespace[name]) else type(namespace[name]).__name__)
              if name in namespace else "missing" for name in names}
@@ -70,9 +69,23 @@ def __grader_inspect(namespace, names, mime):
 
 
 def _invocation(function: str, *arguments) -> str:
-    """Code that runs one of the definitions above in the user's namespace and removes it."""
+    """Code that runs one of the functions above on the user's namespace, leaving no trace.
+
+    The definitions are executed in a scope of their own with the real builtins, so a notebook
+    that assigns to a name like ``type`` or ``isinstance`` does not break the transport.
+    """
     listed = ", ".join(repr(argument) for argument in arguments)
-    return f"try:\n    {function}(globals(), {listed})\nfinally:\n    del {function}\n"
+    return (
+        "def __grader_run():\n"
+        "    import builtins\n"
+        "    scope = {'__builtins__': builtins}\n"
+        f"    builtins.exec({_KERNEL_CODE!r}, scope)\n"
+        f"    scope[{function!r}](builtins.globals(), {listed})\n"
+        "try:\n"
+        "    __grader_run()\n"
+        "finally:\n"
+        "    del __grader_run\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -152,7 +165,7 @@ class FunctionCaller:
 
     def inspect(self, names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
         """For each name: "callable", "missing" or the type it holds; and all callable names."""
-        code = _INSPECT_CODE + _invocation("__grader_inspect", list(names), MIME)
+        code = _invocation("inspect", list(names), MIME)
         replies = []
         self.run.execute(code, lambda content: replies.append(content.get(MIME)), 30.0)
         reply = next((r for r in replies if isinstance(r, dict) and "kinds" in r), None)
@@ -182,7 +195,7 @@ class FunctionCaller:
         if not pending:
             return
         calls = [[encode_argument(value) for value in arguments] for _, arguments in pending]
-        code = _KERNEL_CODE + _invocation("__grader_transport", name, calls, MIME)
+        code = _invocation("transport", name, calls, MIME)
         received = 0
 
         def on_reply(content):
@@ -192,6 +205,10 @@ class FunctionCaller:
                 self._outcomes[pending[received][0]] = decode_reply(reply)
                 received += 1
 
-        finished = self.run.execute(code, on_reply, self.call_timeout)
-        if not finished and received < len(pending):
-            self._outcomes[pending[received][0]] = TimedOut(self.call_timeout)
+        ran = self.run.execute(code, on_reply, self.call_timeout)
+        if received < len(pending):  # the call in flight when the code stopped gets its outcome
+            self._outcomes[pending[received][0]] = (
+                Raised(ran.error or "the call ended without returning a result")
+                if ran.finished
+                else TimedOut(self.call_timeout)
+            )

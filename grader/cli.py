@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -54,8 +55,8 @@ def _settings(arguments) -> Settings:
         if getattr(arguments, option.name) is not None
     }
     for name, value in changes.items():
-        if value <= 0:
-            raise UsageError(f"--{name.replace('_', '-')} must be positive, not {value:g}")
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"--{name.replace('_', '-')} must be a positive number, not {value:g}")
     return settings.replace(**changes)
 
 

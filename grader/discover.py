@@ -76,12 +76,18 @@ def find_submissions(paths: list[Path], preferred_name: str = "") -> Found:
 
 
 def _unique_ids(submissions: list[Submission]) -> list[Submission]:
-    seen: dict[str, int] = {}
+    """Number repeated ids (``alice-2``), skipping numbers another submission already has."""
+    taken = {submission.id for submission in submissions}
+    seen: set[str] = set()
     unique = []
     for submission in submissions:
-        count = seen.get(submission.id, 0)
-        seen[submission.id] = count + 1
-        if count:
-            submission = Submission(f"{submission.id}-{count + 1}", submission.path, submission.problem)
+        if submission.id in seen:
+            number = 2
+            while f"{submission.id}-{number}" in taken:
+                number += 1
+            new_id = f"{submission.id}-{number}"
+            taken.add(new_id)
+            submission = Submission(new_id, submission.path, submission.problem)
+        seen.add(submission.id)
         unique.append(submission)
     return unique

@@ -7,11 +7,13 @@ limit is interrupted; once the notebook's total time is spent the remaining cell
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from .errors import KernelLost, UnreadableNotebook
 from .results import CellFailure
 
 TIMEOUT_ENAME = "CellTimeout"
+KERNEL_DIED = "the kernel died"
 
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:
@@ -39,12 +42,18 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     if not text.strip():
         raise UnreadableNotebook(str(path), "the file is empty")
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        content = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnreadableNotebook(str(path), f"not valid notebook JSON ({error})") from None
+    if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
+        raise UnreadableNotebook(str(path), "not valid notebook JSON (it has no list of cells)")
+    try:
+        with warnings.catch_warnings():  # nbformat warns about fixable details, such as cell ids
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=4)
     except Exception as error:  # nbformat raises several unrelated types for bad input
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise UnreadableNotebook(str(path), f"not valid notebook JSON ({reason[:200]})") from None
-    if not isinstance(notebook.get("cells"), list):
-        raise UnreadableNotebook(str(path), "the file has no list of cells")
+        raise UnreadableNotebook(str(path), f"not a notebook nbformat can read ({reason[:200]})") from None
     for cell in notebook.cells:
         if cell.get("cell_type") == "code" and not isinstance(cell.get("source"), str):
             raise UnreadableNotebook(str(path), "a code cell has no source text")
@@ -59,6 +68,14 @@ class Execution:
     kernel_start: float
     seconds: float
     kernel_died: bool = False
+
+
+@dataclass(frozen=True)
+class CodeRun:
+    """How a piece of grader code ran in the kernel: to the end, or interrupted."""
+
+    finished: bool
+    error: str = ""  # the error the code ended with, if any
 
 
 def _first_line(source: str) -> str:
@@ -158,7 +175,7 @@ class NotebookRun:
             except DeadKernelError:
                 died = True
                 failures.append(
-                    CellFailure(index + 1, "error", "the kernel died", _first_line(cell.source))
+                    CellFailure(index + 1, "error", KERNEL_DIED, _first_line(cell.source))
                 )
                 continue
             failure = _failure_from_reply(index, cell, replies.get(index))
@@ -187,16 +204,18 @@ class NotebookRun:
         if self.is_alive():
             run_sync(self.client.km.interrupt_kernel)()
 
-    def execute(self, code: str, on_display: Callable[[dict], None], quiet_timeout: float) -> bool:
+    def execute(self, code: str, on_display: Callable[[dict], None], quiet_timeout: float) -> CodeRun:
         """Run ``code`` in the kernel, passing each display message's data to ``on_display``.
 
         If ``quiet_timeout`` seconds pass with no display message, the kernel is interrupted and
-        False is returned. Raises ``KernelLost`` if the kernel dies or ignores the interrupt.
+        the run is not ``finished``. Raises ``KernelLost`` if the kernel dies or ignores the
+        interrupt.
         """
         client = self._call_client()
         msg_id = client.execute(code, silent=False, store_history=False, allow_stdin=False)
         quiet_until = time.monotonic() + quiet_timeout
         interrupted = False
+        error = ""
         while True:
             try:
                 message = client.get_iopub_msg(timeout=0.2)
@@ -212,12 +231,14 @@ class NotebookRun:
                 continue
             if message["parent_header"].get("msg_id") != msg_id:
                 continue
-            kind = message["header"]["msg_type"]
+            kind, content = message["header"]["msg_type"], message["content"]
             if kind == "display_data" and not interrupted:
-                on_display(message["content"].get("data", {}))
+                on_display(content.get("data", {}))
                 quiet_until = time.monotonic() + quiet_timeout
-            elif kind == "status" and message["content"].get("execution_state") == "idle":
-                return not interrupted
+            elif kind == "error":
+                error = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
+            elif kind == "status" and content.get("execution_state") == "idle":
+                return CodeRun(finished=not interrupted, error=error)
 
 
 def _failure_from_reply(index: int, cell, reply: dict | None) -> CellFailure | None:

@@ -22,7 +22,7 @@ def literal(value, prefix: str = "") -> str:
 def _array_literal(array: np.ndarray, prefix: str) -> str:
     if array.size > MAX_ELEMENTS:
         return f"<array of shape {array.shape} and dtype {array.dtype}, too large to show>"
-    dtype = f"np.{array.dtype.name}"
+    dtype = "bool" if array.dtype == bool else f"np.{array.dtype.name}"
     if array.size == 0:
         return f"np.zeros({array.shape}, dtype={dtype})"
     body = np.array2string(
@@ -31,6 +31,15 @@ def _array_literal(array: np.ndarray, prefix: str) -> str:
         threshold=MAX_ELEMENTS,
         max_line_width=88,
         prefix=" " * len(prefix) + "np.array(",
-        formatter={"float_kind": lambda x: repr(float(x)), "int_kind": lambda x: repr(int(x))},
+        formatter={"float_kind": _float, "int_kind": lambda x: repr(int(x))},
     )
     return f"np.array({body}, dtype={dtype})"
+
+
+def _float(value) -> str:
+    value = float(value)
+    if np.isnan(value):
+        return "np.nan"
+    if np.isinf(value):
+        return "np.inf" if value > 0 else "-np.inf"
+    return repr(value)

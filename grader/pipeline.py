@@ -17,7 +17,7 @@ from .calls import FunctionCaller
 from .check import run_check
 from .discover import Submission
 from .errors import KernelLost, UnreadableNotebook
-from .execute import NotebookRun, read_notebook
+from .execute import KERNEL_DIED, NotebookRun, read_notebook
 from .results import CheckResult, ExerciseResult, SubmissionResult, Timings
 from .settings import Settings
 
@@ -148,7 +148,14 @@ def grade_submission(
     ) as run:
         execution = run.run_cells()
         if execution.kernel_died:
-            problem = "The notebook's kernel died while it ran, so its functions could not be called."
+            where = next(
+                (f" in cell {f.index}" for f in execution.cell_failures if f.error == KERNEL_DIED), ""
+            )
+            problem = (
+                f"The notebook's kernel died{where}, so its functions could not be called. "
+                "Check that the notebook runs from top to bottom (Restart & Run All) without "
+                "the kernel crashing."
+            )
             return SubmissionResult(
                 submission.id, path, "kernel died", _all_not_checked(assignment, problem),
                 execution.cell_failures, problem,

@@ -164,6 +164,7 @@ def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
     (submissions / "two_notebooks").mkdir()
     for name in ("a.ipynb", "b.ipynb"):
         shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "two_notebooks" / name)
+    shutil.copy(NOTEBOOKS / "kernel_dies.ipynb", submissions / "crashes.ipynb")
     (submissions / "bob").mkdir()
     shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "bob" / "whatever.ipynb")
 
@@ -174,12 +175,14 @@ def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
         rows = {row["submission"]: row for row in csv.DictReader(handle)}
     assert {name: (row["status"], row["total"]) for name, row in rows.items()} == {
         "bob": ("graded", "10"),
+        "crashes": ("kernel died", "0"),
         "empty": ("unreadable", "0"),
         "not_json": ("unreadable", "0"),
         "two_notebooks": ("unreadable", "0"),
     }
     assert rows["empty"]["message"].endswith("is not a readable notebook: the file is empty")
     assert "2 notebooks" in rows["two_notebooks"]["message"]
+    assert rows["crashes"]["message"].startswith("The notebook's kernel died in cell 3,")
     assert "Skipped 1 file(s) that are not notebooks: notes.txt" in capsys.readouterr().err
 
 
