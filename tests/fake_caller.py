@@ -1,0 +1,64 @@
+"""A stand-in for ``grader.calls.FunctionCaller`` that runs a Python function in this process.
+
+It answers with the same outcome records the real caller builds from a kernel's replies, so
+``run_check`` can be tested without starting a kernel.
+"""
+
+import numpy as np
+
+from grader.calls import Raised, Rejected, Returned, TimedOut, argument_key
+
+
+def hangs(*arguments):
+    """A function that never answers: the kernel's interrupt arrives as KeyboardInterrupt."""
+    raise KeyboardInterrupt
+
+
+class FakeCaller:
+    def __init__(self, function, call_timeout: float = 10.0):
+        self.function = function
+        self.call_timeout = call_timeout
+        self.outcomes = {}  # argument_key -> outcome, first one kept, as the real caller does
+        self.prefetched: list[list[tuple]] = []  # the arguments of each prefetch round trip
+        self.called: list[tuple] = []  # the arguments of every call()
+        self.ran: list[tuple] = []  # the arguments the function actually ran on
+
+    def _run(self, arguments):
+        self.ran.append(arguments)
+        copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments]
+        try:
+            value = self.function(*copies)
+        except KeyboardInterrupt:
+            return TimedOut(self.call_timeout)
+        except Exception as error:
+            return Raised(f"{type(error).__name__}: {error}")
+        if not isinstance(value, (np.ndarray, np.number, int, float)):
+            return Rejected(f"returned {type(value).__name__}, not a numpy array")
+        return Returned(np.array(value))  # a copy, as if it came back as .npy bytes
+
+    def prefetch(self, name, many):
+        self.prefetched.append(list(many))
+        for arguments in many:
+            key = argument_key(arguments)
+            if key not in self.outcomes:
+                self.outcomes[key] = self._run(arguments)
+                if isinstance(self.outcomes[key], TimedOut):
+                    return  # like the real caller: the calls after a timeout are left for later
+
+    def call(self, name, arguments):
+        self.called.append(arguments)
+        key = argument_key(arguments)
+        if key not in self.outcomes:
+            self.outcomes[key] = self._run(arguments)
+        return self.outcomes[key]
+
+
+def subcheck(assignment, exercise_name: str, check_name: str):
+    """The exercise and the named sub-check of it."""
+    exercise = next(e for e in assignment.exercises if e.name == exercise_name)
+    return exercise, next(c for c in exercise.checks if c.name == check_name)
+
+
+def arguments_of(counterexample) -> dict:
+    """The counterexample's arguments, evaluated the way a student pasting them would."""
+    return {name: eval(text, {"np": np}) for name, text in counterexample.arguments}

@@ -1,0 +1,301 @@
+"""The call transport: arguments in as .npy, results out as .npy, nothing else trusted.
+
+The code meant for the kernel runs here in a plain namespace that plays the kernel's, with
+``publish_display_data`` replaced by a list: no kernel is started.
+"""
+
+import base64
+import io
+import pickle
+import re
+from unittest import mock
+
+import IPython.display  # noqa: F401  imported now: it raises the recursion limit, which hypothesis dislikes mid-test
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from grader import calls
+from grader.execute import CodeRun
+from grader.calls import (
+    MIME,
+    FunctionCaller,
+    Raised,
+    Rejected,
+    Returned,
+    TimedOut,
+    argument_key,
+    decode_reply,
+    encode_argument,
+)
+
+quick = settings(max_examples=50, database=None, deadline=None)
+
+
+def npy(array, allow_pickle=False) -> str:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=allow_pickle)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def transport(function, many: list[tuple]) -> list:
+    """Run the kernel-side transport on ``function`` and decode what it publishes."""
+    namespace = {"student_function": function}
+    encoded = [[encode_argument(value) for value in arguments] for arguments in many]
+    code = calls._invocation("transport", "student_function", encoded, MIME)
+    published = []
+    with mock.patch("IPython.display.publish_display_data", lambda data, *a, **k: published.append(data)):
+        exec(code, namespace)
+    assert set(namespace) == {"student_function", "__builtins__"}  # the transport removes itself
+    return [decode_reply(data[MIME]) for data in published]
+
+
+class FakeRun:
+    """Stands in for NotebookRun: runs the code here, in a namespace playing the kernel's."""
+
+    def __init__(self, namespace):
+        self.namespace = namespace
+        self.executions = 0
+
+    def execute(self, code, on_display, quiet_timeout):
+        self.executions += 1
+        with mock.patch("IPython.display.publish_display_data", lambda data, *a, **k: on_display(data)):
+            try:
+                exec(code, self.namespace)
+            except KeyboardInterrupt:  # how the kernel's interrupt arrives: the call took too long
+                return CodeRun(finished=False)
+            except Exception as error:  # the cell failed; the kernel goes idle as it always does
+                return CodeRun(finished=True, error=f"{type(error).__name__}: {error}")
+        return CodeRun(finished=True)
+
+
+small_arrays = st.one_of(
+    hnp.arrays(np.uint8, hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5)),
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5)),
+    hnp.arrays(np.bool_, hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=5)),
+)
+
+
+# -- the round trip through the kernel-side code ---------------------------------------------
+
+
+@quick
+@given(small_arrays)
+def test_array_argument_arrives_and_returns_unchanged(array):
+    (outcome,) = transport(lambda value: value, [(array,)])
+    assert isinstance(outcome, Returned)
+    value = outcome.value
+    assert (value.dtype, value.shape, value.tobytes()) == (array.dtype, array.shape, array.tobytes())
+
+
+def test_tuple_argument_arrives_as_a_tuple_of_ints():
+    seen = []
+
+    def get_subimages(image, kernel_shape):
+        seen.append(kernel_shape)
+        return np.zeros(kernel_shape)
+
+    (outcome,) = transport(get_subimages, [(np.zeros((3, 3)), (np.int64(2), 1))])
+    assert seen == [(2, 1)] and all(type(side) is int for side in seen[0])
+    assert outcome.value.shape == (2, 1)
+
+
+def test_several_calls_come_back_in_order():
+    outcomes = transport(lambda image: image * 2, [(np.array([1.0]),), (np.array([2.0]),)])
+    assert [outcome.value.tolist() for outcome in outcomes] == [[2.0], [4.0]]
+
+
+def test_exception_in_the_function_comes_back_as_raised_with_its_line():
+    def convolve(image, kernel):
+        raise ValueError("kernel too big")
+
+    (outcome,) = transport(convolve, [(np.zeros(2), np.zeros(3))])
+    assert outcome.error == "ValueError: kernel too big"
+    assert re.fullmatch(r'line \d+ of convolve: raise ValueError\("kernel too big"\)', outcome.where)
+
+
+@pytest.mark.parametrize(
+    "result, reason",
+    [
+        ([1, 2], "returned list, not a numpy array"),
+        (None, "returned NoneType, not a numpy array"),
+        (np.array([{}, 1], dtype=object), "returned an array that cannot be copied out: "),
+    ],
+    ids=["list", "None", "object array"],
+)
+def test_result_that_is_not_a_plain_array_is_rejected(result, reason):
+    (outcome,) = transport(lambda image: result, [(np.zeros(1),)])
+    assert isinstance(outcome, Rejected)
+    assert outcome.reason.startswith(reason)
+
+
+def test_number_result_comes_back_as_a_zero_dimensional_array():
+    (outcome,) = transport(lambda image: 2.5, [(np.zeros(1),)])
+    assert outcome.value.shape == () and outcome.value == 2.5
+
+
+# -- decode_reply: nothing in a reply is trusted ---------------------------------------------
+
+
+def test_valid_npy_payload_is_returned():
+    array = np.arange(6, dtype=np.float32).reshape(2, 3)
+    outcome = decode_reply({"index": 0, "npy": npy(array)})
+    assert isinstance(outcome, Returned)
+    assert outcome.value.dtype == np.float32 and np.array_equal(outcome.value, array)
+
+
+def test_pickled_object_array_is_rejected():
+    outcome = decode_reply({"npy": npy(np.array([{"x": 1}, None], dtype=object), allow_pickle=True)})
+    assert isinstance(outcome, Rejected)
+    assert outcome.reason.startswith("returned data that is not a plain array")
+
+
+def test_plain_pickle_is_rejected():
+    outcome = decode_reply({"npy": base64.b64encode(pickle.dumps(np.arange(3))).decode()})
+    assert isinstance(outcome, Rejected)
+
+
+def test_npz_archive_is_rejected():
+    buffer = io.BytesIO()
+    np.savez(buffer, a=np.arange(3))
+    outcome = decode_reply({"npy": base64.b64encode(buffer.getvalue()).decode()})
+    assert outcome == Rejected("returned data that is not a plain array")
+
+
+@pytest.mark.parametrize("payload", ["!!!not base64!!!", "abc", "", "AAAA"])
+def test_malformed_payload_is_rejected(payload):
+    outcome = decode_reply({"npy": payload})
+    assert isinstance(outcome, Rejected)
+    assert outcome.reason.startswith("returned data that is not a plain array")
+
+
+@pytest.mark.parametrize("reply", [None, [1, 2], "npy", 3, {"npy": 3}, {}], ids=repr)
+def test_reply_that_is_not_a_result_is_rejected(reply):
+    assert decode_reply(reply) == Rejected("sent back something that is not a result")
+
+
+def test_oversize_payload_is_refused(monkeypatch):
+    monkeypatch.setattr(calls, "MAX_RESULT_BYTES", 10_000)
+    assert isinstance(decode_reply({"npy": npy(np.zeros(1_000, dtype=np.uint8))}), Returned)
+    outcome = decode_reply({"npy": npy(np.zeros(20_000, dtype=np.uint8))})
+    assert isinstance(outcome, Rejected)
+    assert outcome.reason.startswith("returned more than ")
+
+
+def test_raised_reply_is_raised_and_cut_short():
+    assert decode_reply({"raised": "ValueError: bad", "where": "line 3 of f: x"}) == Raised(
+        "ValueError: bad", "line 3 of f: x"
+    )
+    outcome = decode_reply({"raised": "E" * 10_000, "where": 7})
+    assert len(outcome.error) == 500 and outcome.where == "7"
+
+
+def test_rejected_reply_keeps_its_reason():
+    assert decode_reply({"rejected": "returned list, not a numpy array"}) == Rejected(
+        "returned list, not a numpy array"
+    )
+
+
+# -- argument_key -----------------------------------------------------------------------------
+
+tiny_arrays = st.one_of(
+    *(
+        hnp.arrays(dtype, hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=2), elements=elements)
+        for dtype, elements in [
+            (np.uint8, st.integers(0, 1)),
+            (np.float64, st.sampled_from([0.0, 1.0])),
+            (np.bool_, None),
+        ]
+    )
+)
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(tiny_arrays, tiny_arrays)
+def test_argument_keys_are_equal_exactly_when_the_arguments_are(a, b):
+    same = a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    assert (argument_key((a, (2, 3))) == argument_key((b, (2, 3)))) == same
+
+
+def test_argument_key_tells_dtypes_apart():
+    values = np.array([[0, 1], [1, 0]])
+    keys = {argument_key((values.astype(dtype),)) for dtype in (np.uint8, np.int64, np.float64, np.bool_)}
+    assert len(keys) == 4
+
+
+def test_argument_key_ignores_memory_layout():
+    array = np.arange(6.0).reshape(2, 3)
+    assert argument_key((array.T,)) == argument_key((np.ascontiguousarray(array.T),))
+
+
+def test_argument_key_tells_tuples_apart():
+    image = np.zeros((3, 3))
+    assert argument_key((image, (2, 1))) != argument_key((image, (1, 2)))
+    assert argument_key((image, (2, 1))) == argument_key((image.copy(), (2, 1)))
+
+
+# -- FunctionCaller over a stand-in run --------------------------------------------------------
+
+
+def slow_on_ones(image):
+    if (image == 1).all():
+        raise KeyboardInterrupt  # the interrupt after the call timeout
+    return image + 1
+
+
+def test_caller_remembers_outcomes_and_calls_once_per_input():
+    run = FakeRun({"f": lambda image: image * 2})
+    caller = FunctionCaller(run, call_timeout=2.0)
+    first = caller.call("f", (np.array([1.0]),))
+    again = caller.call("f", (np.array([1.0]),))
+    assert first is again and run.executions == 1
+
+
+def test_prefetch_sends_every_new_input_in_one_round_trip():
+    seen = []
+    run = FakeRun({"f": lambda image: seen.append(image.tolist()) or image})
+    caller = FunctionCaller(run, call_timeout=2.0)
+    many = [(np.array([float(i % 3)]),) for i in range(6)]
+    caller.prefetch("f", many)
+    assert run.executions == 1 and seen == [[0.0], [1.0], [2.0]]
+    for arguments in many:
+        assert np.array_equal(caller.call("f", arguments).value, arguments[0])
+    caller.prefetch("f", many)
+    assert run.executions == 1
+
+
+def test_call_past_the_time_limit_times_out_and_later_calls_wait_their_turn():
+    run = FakeRun({"f": slow_on_ones})
+    caller = FunctionCaller(run, call_timeout=2.0)
+    fine, endless, later = (np.zeros(2),), (np.ones(2),), (np.full(2, 5.0),)
+    caller.prefetch("f", [fine, endless, later])
+    assert run.executions == 1
+    assert isinstance(caller.call("f", fine), Returned)
+    assert caller.call("f", endless) == TimedOut(2.0)
+    assert run.executions == 1
+    assert caller.call("f", later).value.tolist() == [6.0, 6.0]
+    assert run.executions == 2
+
+
+def test_inspect_tells_functions_from_missing_names_and_other_values():
+    def convolve(image, kernel):
+        return image
+
+    def convolution(image, kernel):
+        return image
+
+    run = FakeRun({"convolve": convolve, "convolution": convolution, "kernel": np.ones(3)})
+    kinds, callables = FunctionCaller(run, 2.0).inspect(["convolve", "kernel", "template_match"])
+    assert kinds == {"convolve": "callable", "kernel": "ndarray", "template_match": "missing"}
+    assert set(callables) == {"convolve", "convolution"}
+
+
+def test_notebook_shadowing_a_builtin_still_gets_an_outcome():
+    def convolve(image, kernel):
+        raise ValueError("kernel too big")
+
+    run = FakeRun({"convolve": convolve, "type": "gaussian"})
+    outcome = FunctionCaller(run, 2.0).call("convolve", (np.zeros((2, 2)), np.ones((1, 1))))
+    assert isinstance(outcome, (Raised, Rejected))

@@ -1,0 +1,89 @@
+"""The ``grade`` command's usage errors: exit code 2 and the exact line a user reads. No kernels."""
+
+import pytest
+
+import grader.cli
+from grader.cli import main
+
+
+@pytest.fixture(autouse=True)
+def no_grading(monkeypatch, tmp_path):
+    """Usage errors must be found before any notebook is graded (and a kernel started)."""
+
+    def refuse(*arguments, **keywords):
+        raise AssertionError("grade_all was called: a kernel would have been started")
+
+    monkeypatch.setattr(grader.cli, "grade_all", refuse)
+    monkeypatch.chdir(tmp_path)  # the default --out folder, should anything be written
+
+
+def error_lines(capsys) -> list[str]:
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    return captured.err.splitlines()
+
+
+def test_missing_path_is_named_in_the_error(tmp_path, capsys):
+    missing = tmp_path / "submissions"
+    assert main([str(missing)]) == 2
+    assert error_lines(capsys) == [f"grade: error: {missing} does not exist"]
+
+
+def test_folder_without_notebooks_is_a_usage_error(tmp_path, capsys):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    assert main([str(folder)]) == 2
+    assert error_lines(capsys) == [f"grade: error: no notebooks (*.ipynb) found under {folder}"]
+
+
+def test_folder_of_other_files_says_what_it_skipped(tmp_path, capsys):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("hello")
+    assert main([str(folder)]) == 2
+    assert error_lines(capsys) == [
+        "Skipped 1 file(s) that are not notebooks: notes.txt",
+        f"grade: error: no notebooks (*.ipynb) found under {folder}",
+    ]
+
+
+def test_jobs_zero_is_a_usage_error(tmp_path, capsys):
+    assert main([str(tmp_path), "--jobs", "0"]) == 2
+    assert error_lines(capsys) == ["grade: error: --jobs must be at least 1, not 0"]
+
+
+def test_negative_call_timeout_is_a_usage_error(tmp_path, capsys):
+    assert main([str(tmp_path), "--call-timeout", "-1"]) == 2
+    assert error_lines(capsys) == ["grade: error: --call-timeout must be a positive number, not -1"]
+
+
+def test_zero_max_examples_is_a_usage_error(tmp_path, capsys):
+    assert main([str(tmp_path), "--max-examples", "0"]) == 2
+    assert error_lines(capsys) == ["grade: error: --max-examples must be a positive number, not 0"]
+
+
+def test_call_timeout_that_is_not_a_number_is_a_usage_error(tmp_path, capsys):
+    assert main([str(tmp_path / "missing"), "--call-timeout", "nan"]) == 2
+    (line,) = error_lines(capsys)
+    assert line.startswith("grade: error: --call-timeout ")
+
+
+def test_unknown_assignment_is_named_in_the_error(tmp_path, capsys):
+    assert main([str(tmp_path), "--assignment", "nope"]) == 2
+    (line,) = error_lines(capsys)
+    assert line.startswith("grade: error: ")
+    assert "'nope'" in line
+
+
+def test_single_file_that_is_not_a_notebook_is_a_usage_error(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    assert main([str(notes)]) == 2
+    assert error_lines(capsys) == [f"grade: error: {notes} is not a notebook (.ipynb) or a folder of them"]
+
+
+def test_unknown_profile_is_refused_by_argument_parsing(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main([str(tmp_path), "--profile", "fastest"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'fastest'" in capsys.readouterr().err
