@@ -125,8 +125,8 @@ def test_flipped_kernel_gets_the_same_counterexample_every_time(assignment, sett
     first, second = (
         grade(NOTEBOOKS / "flipped_kernel_defs_only.ipynb", assignment, settings) for _ in range(2)
     )
-    assert points(first) == points(second) == (3, 2, 4)
     assert first.exercises == second.exercises
+    assert points(first) == (3, 2, 4)
     assert statuses(first, "convolve")["any kernel"] == "failed"
 
 
@@ -146,6 +146,7 @@ def test_patching_numpy_in_the_notebook_does_not_change_verdicts(assignment, set
 
 
 def test_raising_and_hanging_functions_fail_without_stopping_grading(assignment, settings):
+    settings = settings.replace(call_timeout=3)
     result = grade(NOTEBOOKS / "raises_and_hangs.ipynb", assignment, settings)
     assert result.status == "graded"
     raised = result.exercise("get_subimages").checks[0]
