@@ -125,7 +125,7 @@ ASSIGNMENT = Assignment(
                 ),
                 SubCheck(
                     "symmetric kernels",
-                    "Values are right for kernels that look the same turned upside down.",
+                    "Values are right for kernels that look the same rotated by 180 degrees.",
                     1,
                     image_and_kernel(symmetric=True),
                     close(rtol=1e-5, scale=_convolve_scale),
