@@ -6,8 +6,9 @@ is built from these records. Adding a lesson adds a folder there, not code here.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -15,7 +16,7 @@ from types import ModuleType
 from hypothesis.strategies import SearchStrategy
 
 from .compare import Comparator
-from .errors import AssignmentError
+from .errors import AssignmentError, UsageError
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,28 @@ class Assignment:
     data_files: tuple[str, ...]  # copied beside each submission before it runs
     exercises: tuple[Exercise, ...]
     reference: str  # module holding the reference functions, imported only by the grader
+    expected_file: str = "expected.npz"  # stored inputs and expected outputs, in ``folder``
 
     @property
     def points(self) -> float:
         return sum(exercise.points for exercise in self.exercises)
+
+    def only(self, names: Sequence[str] | None) -> Assignment:
+        """The assignment with just the named exercises (all of them when ``names`` is empty)."""
+        if not names:
+            return self
+        known = [exercise.name for exercise in self.exercises]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise UsageError(
+                f"no exercise named {', '.join(unknown)}; choose from {', '.join(known)}"
+            )
+        return dataclasses.replace(
+            self, exercises=tuple(e for e in self.exercises if e.name in names)
+        )
+
+    def expected_path(self) -> Path:
+        return self.folder / self.expected_file
 
     def data_paths(self) -> list[Path]:
         return [self.folder / name for name in self.data_files]

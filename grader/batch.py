@@ -15,15 +15,16 @@ from functools import cache
 
 from .assignment import Assignment, load_assignment
 from .discover import Submission
+from .oracle import make_oracle
 from .pipeline import _all_not_checked, grade_submission
 from .results import SubmissionResult
 from .settings import Settings
 
 
 @cache
-def _assignment_and_references(name: str):
-    assignment = load_assignment(name)
-    return assignment, assignment.reference_functions()
+def _assignment_and_oracle(name: str, exercises: tuple[str, ...], use_reference: bool):
+    assignment = load_assignment(name).only(exercises)
+    return assignment, make_oracle(assignment, use_reference)
 
 
 def _grader_error(assignment: Assignment, submission: Submission, what: str) -> SubmissionResult:
@@ -34,11 +35,21 @@ def _grader_error(assignment: Assignment, submission: Submission, what: str) -> 
     )
 
 
-def grade_one(assignment_name: str, submission: Submission, settings: Settings) -> SubmissionResult:
-    """Grade one submission; a failure of the grader itself becomes a result, not a crash."""
-    assignment, references = _assignment_and_references(assignment_name)
+def grade_one(
+    assignment_name: str,
+    exercises: tuple[str, ...],
+    submission: Submission,
+    settings: Settings,
+    use_reference: bool = True,
+) -> SubmissionResult:
+    """Grade one submission; a failure of the grader itself becomes a result, not a crash.
+
+    Workers receive the assignment's name and chosen exercises rather than the assignment (its
+    strategies do not pickle); they load it, and its reference, once per process.
+    """
+    assignment, oracle = _assignment_and_oracle(assignment_name, exercises, use_reference)
     try:
-        return grade_submission(submission, assignment, settings, references)
+        return grade_submission(submission, assignment, settings, oracle)
     except Exception:
         return _grader_error(assignment, submission, traceback.format_exc(limit=-3).strip())
 
@@ -49,19 +60,21 @@ def grade_all(
     settings: Settings,
     jobs: int = 1,
     on_result: Callable[[SubmissionResult], None] = lambda result: None,
+    use_reference: bool = True,
 ) -> list[SubmissionResult]:
     """Grade every submission, calling ``on_result`` as each one finishes."""
     results = []
-    for result in _results(assignment, submissions, settings, jobs):
+    for result in _results(assignment, submissions, settings, jobs, use_reference):
         on_result(result)
         results.append(result)
     return results
 
 
-def _results(assignment, submissions, settings, jobs) -> Iterator[SubmissionResult]:
+def _results(assignment, submissions, settings, jobs, use_reference) -> Iterator[SubmissionResult]:
+    exercises = tuple(exercise.name for exercise in assignment.exercises)
     if jobs <= 1:
         for submission in submissions:
-            yield grade_one(assignment.name, submission, settings)
+            yield grade_one(assignment.name, exercises, submission, settings, use_reference)
         return
     pending = list(submissions)
     for attempt in (1, 2):
@@ -71,7 +84,9 @@ def _results(assignment, submissions, settings, jobs) -> Iterator[SubmissionResu
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {
-                pool.submit(grade_one, assignment.name, submission, settings): submission
+                pool.submit(
+                    grade_one, assignment.name, exercises, submission, settings, use_reference
+                ): submission
                 for submission in pending
             }
             while futures:

@@ -1,28 +1,26 @@
-"""Check one student function against its reference, the way ``hypothesis.find`` searches.
+"""Check one student function on a sub-check's inputs, the way ``hypothesis.find`` searches.
 
-Inputs are drawn by hypothesis in the grader's process; the reference runs here, the student's
-function runs in their kernel and only its output comes back (see ``calls``); the comparison
-runs here. A first pass only draws the inputs (once per process: with a fixed seed per
-sub-check they are the same for every student), so they can all go to the kernel in one round
-trip. Only when one of them fails does hypothesis run again: with the same seed it replays the
-same inputs, then shrinks the failure to the smallest input that still fails, calling the kernel
-only for the new inputs shrinking tries. No example database is used: every student meets the
-same inputs and a re-run gives the same verdict."""
+The inputs are the sub-check's fixed set (see ``oracle``): the same for every student. They all
+go to the student's kernel in one round trip and come back as plain data (see ``calls``);
+every comparison runs here, in the grader's process. If one fails and the reference solution is
+at hand, hypothesis runs with the sub-check's seed: it replays the same inputs, then shrinks the
+failure to the smallest input that still fails, calling the kernel only for the new inputs
+shrinking tries. Without the reference, the smallest failing input of the fixed set is shown.
+"""
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
-from functools import cache
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis import given, seed
 from hypothesis.errors import Flaky
 
 from .assignment import Exercise, SubCheck
 from .calls import FunctionCaller, Outcome, Raised, Rejected, Returned, TimedOut
 from .compare import Mismatch
 from .literals import literal
+from .oracle import Examples, call_reference, search_seed, search_settings
 from .results import CheckResult, Counterexample
 
 
@@ -32,20 +30,6 @@ class _Failed(Exception):
 
 class _Stop(BaseException):
     """Ends a search at once: hypothesis does not catch it, so nothing is shrunk or retried."""
-
-
-def _hypothesis_settings(max_examples: int) -> settings:
-    return settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
 
 
 def _judge(subcheck: SubCheck, arguments: tuple, expected, outcome: Outcome) -> Mismatch | None:
@@ -69,42 +53,6 @@ def _describe(outcome: Outcome) -> str:
     return outcome.reason
 
 
-def _seed(exercise: Exercise, subcheck: SubCheck) -> int:
-    """One fixed seed per sub-check, the same in every process and on every machine."""
-    return zlib.crc32(f"{exercise.name}/{subcheck.name}".encode())
-
-
-@cache
-def _drawn_inputs(exercise: Exercise, subcheck: SubCheck, max_examples: int) -> tuple[tuple, ...]:
-    """The inputs hypothesis draws for a sub-check when nothing fails: the same for everyone."""
-    drawn: list[tuple] = []
-
-    @seed(_seed(exercise, subcheck))
-    @_hypothesis_settings(max_examples)
-    @given(subcheck.inputs)
-    def collect(arguments):
-        drawn.append(arguments)
-
-    collect()
-    return tuple(drawn)
-
-
-@cache
-def _expected_outputs(
-    exercise: Exercise, subcheck: SubCheck, max_examples: int, reference: Callable
-) -> tuple:
-    return tuple(
-        _call_reference(reference, arguments)
-        for arguments in _drawn_inputs(exercise, subcheck, max_examples)
-    )
-
-
-def _call_reference(reference: Callable, arguments: tuple):
-    return np.asarray(
-        reference(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments])
-    )
-
-
 def _counterexample(exercise, arguments, expected, outcome: Outcome, problem: Mismatch):
     return Counterexample(
         arguments=tuple(
@@ -125,18 +73,22 @@ def _examine(exercise, subcheck, arguments, expected, outcome) -> Counterexample
     return problem and _counterexample(exercise, arguments, expected, outcome, problem)
 
 
+def _size(arguments: tuple) -> int:
+    return sum(np.size(value) for value in arguments)
+
+
 def run_check(
     exercise: Exercise,
     subcheck: SubCheck,
-    reference: Callable,
+    examples: Examples,
     caller: FunctionCaller,
-    max_examples: int,
+    reference: Callable | None = None,
+    max_examples: int = 100,
 ) -> CheckResult:
-    """Search for an input on which the student's function disagrees with the reference.
+    """Look for an input on which the student's function is wrong, and report the smallest.
 
-    The drawn inputs (and the reference's outputs for them) are the same for every student, so
-    they are made once per process. All of them go to the kernel in one round trip. Only if one
-    fails does hypothesis run again, replaying the same inputs and then shrinking.
+    ``max_examples`` must be the number the fixed inputs were drawn with, so that hypothesis,
+    searching again to shrink, replays them.
     """
 
     def result(status, example: Counterexample | None = None) -> CheckResult:
@@ -146,27 +98,30 @@ def run_check(
             message, example,
         )
 
-    inputs = _drawn_inputs(exercise, subcheck, max_examples)
-    caller.prefetch(exercise.name, inputs)
-    expected_outputs = _expected_outputs(exercise, subcheck, max_examples, reference)
-    for arguments, expected in zip(inputs, expected_outputs):
+    caller.prefetch(exercise.name, examples.inputs)
+    failures = []
+    for arguments, expected in zip(examples.inputs, examples.expected):
         outcome = caller.call(exercise.name, arguments)
         example = _examine(exercise, subcheck, arguments, expected, outcome)
         if example and isinstance(outcome, TimedOut):
             return result("timeout", example)
         if example:
-            break
-    else:
+            failures.append((_size(arguments), example))
+            if reference is not None:
+                break
+    if not failures:
         return result("passed")
+    if reference is None:
+        return result("failed", min(failures, key=lambda failure: failure[0])[1])
 
     found: list[Counterexample] = []  # the last one is the smallest: hypothesis replays it last
 
-    @seed(_seed(exercise, subcheck))
-    @_hypothesis_settings(max_examples)
+    @seed(search_seed(exercise, subcheck))
+    @search_settings(max_examples)
     @given(subcheck.inputs)
     def search(arguments):
         outcome = caller.call(exercise.name, arguments)
-        expected = _call_reference(reference, arguments)
+        expected = call_reference(reference, arguments)
         example = _examine(exercise, subcheck, arguments, expected, outcome)
         if example:
             found.append(example)
@@ -178,4 +133,4 @@ def run_check(
         return result("timeout", found[-1])
     except (_Failed, Flaky):
         return result("failed", found[-1])
-    return result("failed", example)  # not met again while searching: report it unshrunk
+    return result("failed", failures[0][1])  # not met again while searching: shown unshrunk

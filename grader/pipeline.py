@@ -6,19 +6,20 @@ message; nothing here lets a student's file stop the batch.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import time
-from collections.abc import Callable
 
 import nbformat
 
 from .assignment import Assignment, Exercise
-from .calls import FunctionCaller
+from .calls import FunctionCaller, KernelTransport
 from .check import run_check
 from .discover import Submission
 from .errors import KernelLost, UnreadableNotebook
 from .execute import KERNEL_DIED, NotebookRun, read_notebook
 from .results import CheckResult, ExerciseResult, SubmissionResult, Timings
+from .oracle import Oracle, make_oracle
 from .settings import Settings
 
 
@@ -62,7 +63,7 @@ def _missing_message(name: str, kind: str, callables: list[str], untouched: bool
 def check_exercises(
     assignment: Assignment,
     caller: FunctionCaller,
-    references: dict[str, Callable],
+    oracle: Oracle,
     settings: Settings,
     untouched: set[str] = frozenset(),
 ) -> tuple[tuple[ExerciseResult, ...], str]:
@@ -95,8 +96,9 @@ def check_exercises(
                 )
                 continue
             try:
+                examples = oracle.examples(exercise, check, settings.max_examples)
                 checks.append(
-                    run_check(exercise, check, references[exercise.name], caller,
+                    run_check(exercise, check, examples, caller, oracle.reference(exercise),
                               settings.max_examples)
                 )
             except KernelLost as error:
@@ -118,9 +120,17 @@ def grade_submission(
     submission: Submission,
     assignment: Assignment,
     settings: Settings,
-    references: dict[str, Callable] | None = None,
+    oracle: Oracle | None = None,
 ) -> SubmissionResult:
     """Grade one submission from its file to its score."""
+    oracle = oracle or make_oracle(assignment)
+    result = _grade(submission, assignment, settings, oracle)
+    return dataclasses.replace(result, mode=oracle.mode)
+
+
+def _grade(
+    submission: Submission, assignment: Assignment, settings: Settings, oracle: Oracle
+) -> SubmissionResult:
     path = str(submission.path)
     if submission.problem:
         return SubmissionResult(
@@ -134,7 +144,6 @@ def grade_submission(
             submission.id, path, "unreadable", _all_not_checked(assignment, error.reason),
             message=str(error),
         )
-    references = references or assignment.reference_functions()
     handout = _handout_cells(assignment)
     sources = {cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"}
     untouched = {name for name, source in handout.items() if source in sources}
@@ -162,8 +171,8 @@ def grade_submission(
                 Timings(execution.kernel_start, execution.seconds, 0.0),
             )
         started = time.perf_counter()
-        caller = FunctionCaller(run, settings.call_timeout)
-        exercises, lost = check_exercises(assignment, caller, references, settings, untouched)
+        caller = FunctionCaller(KernelTransport(run), settings.call_timeout)
+        exercises, lost = check_exercises(assignment, caller, oracle, settings, untouched)
         status = "kernel died" if lost else "graded"
         checking = time.perf_counter() - started
     return SubmissionResult(

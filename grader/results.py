@@ -113,6 +113,7 @@ class SubmissionResult:
     cell_failures: tuple[CellFailure, ...] = ()
     message: str = ""
     timings: Timings = field(default_factory=Timings)
+    mode: str = "reference"  # where expected outputs came from: "reference" or "stored outputs"
 
     @property
     def score(self) -> float:
@@ -133,6 +134,7 @@ class SubmissionResult:
             "score": self.score,
             "possible": self.possible,
             "message": self.message,
+            "mode": self.mode,
             "exercises": [exercise.to_json() for exercise in self.exercises],
             "cell_failures": [failure.to_json() for failure in self.cell_failures],
             "timings": self.timings.to_json(),

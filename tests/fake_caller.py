@@ -4,9 +4,13 @@ It answers with the same outcome records the real caller builds from a kernel's 
 ``run_check`` can be tested without starting a kernel.
 """
 
+from functools import cache
+
 import numpy as np
 
 from grader.calls import Raised, Rejected, Returned, TimedOut, argument_key
+from grader.check import run_check
+from grader.oracle import Oracle, load_examples
 
 
 def hangs(*arguments):
@@ -62,3 +66,22 @@ def subcheck(assignment, exercise_name: str, check_name: str):
 def arguments_of(counterexample) -> dict:
     """The counterexample's arguments, evaluated the way a student pasting them would."""
     return {name: eval(text, {"np": np}) for name, text in counterexample.arguments}
+
+
+@cache
+def reference_oracle(assignment):
+    """Inputs drawn afresh, outputs from the reference solutions."""
+    return Oracle(assignment, assignment.reference_functions(), None)
+
+
+@cache
+def stored_oracle(assignment):
+    """What a student's install has: stored inputs and outputs, no reference solutions."""
+    return Oracle(assignment, None, load_examples(assignment.expected_path()))
+
+
+def checked(assignment, exercise, sub, caller, max_examples, oracle=None):
+    """``run_check`` on one sub-check, with the reference unless another oracle is given."""
+    oracle = oracle or reference_oracle(assignment)
+    examples = oracle.examples(exercise, sub, max_examples)
+    return run_check(exercise, sub, examples, caller, oracle.reference(exercise), max_examples)

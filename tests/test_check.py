@@ -5,10 +5,9 @@ import pytest
 
 from assignments.convolutions import ASSIGNMENT
 from grader.calls import argument_key
-from grader.check import run_check
 from solutions import convolutions as reference
 
-from fake_caller import FakeCaller, arguments_of, hangs, subcheck
+from fake_caller import FakeCaller, arguments_of, checked, hangs, subcheck
 
 EXAMPLES = 30  # the "quick" profile's number: enough to find these bugs, fast to run
 
@@ -16,7 +15,7 @@ EXAMPLES = 30  # the "quick" profile's number: enough to find these bugs, fast t
 def check(assignment, exercise_name, check_name, function):
     exercise, sub = subcheck(assignment, exercise_name, check_name)
     caller = FakeCaller(function)
-    result = run_check(exercise, sub, getattr(reference, exercise_name), caller, EXAMPLES)
+    result = checked(assignment, exercise, sub, caller, EXAMPLES)
     return result, caller
 
 

@@ -9,13 +9,12 @@ import pytest
 
 from grader import PROFILES, grade_submission
 from grader.calls import argument_key
-from grader.check import run_check
 from grader.discover import Submission
 from grader.report import feedback_markdown, gradescope_results, write_gradebook, write_submission
 from grader.results import ExerciseResult, SubmissionResult, Timings
 from solutions import convolutions as reference
 
-from fake_caller import FakeCaller
+from fake_caller import FakeCaller, checked
 
 
 def flipped_convolve(image, kernel):
@@ -30,12 +29,11 @@ def flipped(assignment):
         "convolve": flipped_convolve,
         "template_match": reference.template_match,
     }
-    references = assignment.reference_functions()
     callers, exercises = {}, []
     for exercise in assignment.exercises:
         callers[exercise.name] = caller = FakeCaller(functions[exercise.name])
         checks = tuple(
-            run_check(exercise, sub, references[exercise.name], caller, 30) for sub in exercise.checks
+            checked(assignment, exercise, sub, caller, 30) for sub in exercise.checks
         )
         exercises.append(ExerciseResult(exercise.name, checks))
     result = SubmissionResult(

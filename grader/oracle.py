@@ -1,0 +1,198 @@
+"""Where the inputs of each sub-check and their expected outputs come from.
+
+Every sub-check has a fixed set of inputs: the ones hypothesis draws from the sub-check's
+strategy with a seed of its own. An assignment can store that set with the reference's outputs
+for it (``python -m grader.freeze``), so that a student's install can reach the same verdicts
+without the reference solutions. The grader uses the stored inputs whenever they are there, so
+final grading and a student's self-check try exactly the same inputs whatever hypothesis
+version each machine has; expected outputs come from the reference when it can be imported and
+from the stored file otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import hypothesis
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+
+from .assignment import Assignment, Exercise, SubCheck
+from .errors import AssignmentError, UsageError
+
+Mode = Literal["reference", "stored outputs"]
+MANIFEST = "__manifest__"
+
+
+def search_seed(exercise: Exercise, subcheck: SubCheck) -> int:
+    """One fixed seed per sub-check, the same in every process and on every machine."""
+    return zlib.crc32(f"{exercise.name}/{subcheck.name}".encode())
+
+
+def search_settings(max_examples: int) -> settings:
+    return settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+
+
+def draw_inputs(exercise: Exercise, subcheck: SubCheck, max_examples: int) -> tuple[tuple, ...]:
+    """The inputs hypothesis draws for a sub-check when nothing fails."""
+    drawn: list[tuple] = []
+
+    @seed(search_seed(exercise, subcheck))
+    @search_settings(max_examples)
+    @given(subcheck.inputs)
+    def collect(arguments):
+        drawn.append(arguments)
+
+    collect()
+    return tuple(drawn)
+
+
+def call_reference(reference: Callable, arguments: tuple) -> np.ndarray:
+    copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments]
+    return np.asarray(reference(*copies))
+
+
+@dataclass(frozen=True)
+class Examples:
+    """A sub-check's fixed inputs and the output expected for each."""
+
+    inputs: tuple[tuple, ...]
+    expected: tuple[np.ndarray, ...]
+
+
+# -- the stored file -------------------------------------------------------------------------
+
+
+def _encode(value) -> tuple[str, np.ndarray]:
+    if isinstance(value, np.ndarray):
+        return "array", value
+    if isinstance(value, tuple):
+        return "tuple", np.asarray(value)
+    return "scalar", np.asarray(value)
+
+
+def _decode(kind: str, array: np.ndarray):
+    if kind == "tuple":
+        return tuple(array.tolist())
+    return array.item() if kind == "scalar" else array
+
+
+def save_examples(path: Path, assignment: Assignment, max_examples: int,
+                  examples: dict[tuple[str, str], Examples]) -> None:
+    arrays: dict[str, np.ndarray] = {}
+    checks = []
+    for number, ((exercise, check), found) in enumerate(examples.items()):
+        kinds: list[str] = []
+        for index, (arguments, expected) in enumerate(zip(found.inputs, found.expected)):
+            encoded = [_encode(value) for value in arguments]
+            kinds = [kind for kind, _ in encoded]
+            for position, (_, array) in enumerate(encoded):
+                arrays[f"{number}/{index}/{position}"] = array
+            arrays[f"{number}/{index}/expected"] = np.asarray(expected)
+        checks.append({"exercise": exercise, "check": check, "count": len(found.inputs),
+                       "kinds": kinds})
+    manifest = {
+        "assignment": assignment.name,
+        "max_examples": max_examples,
+        "hypothesis": hypothesis.__version__,
+        "checks": checks,
+    }
+    arrays[MANIFEST] = np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8)
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+
+
+@dataclass(frozen=True)
+class Stored:
+    max_examples: int
+    examples: dict[tuple[str, str], Examples]
+    hypothesis: str  # the version that drew the inputs
+
+
+def load_examples(path: Path) -> Stored:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            manifest = json.loads(data[MANIFEST].tobytes())
+            examples = {}
+            for number, entry in enumerate(manifest["checks"]):
+                inputs, expected = [], []
+                for index in range(entry["count"]):
+                    inputs.append(tuple(
+                        _decode(kind, data[f"{number}/{index}/{position}"])
+                        for position, kind in enumerate(entry["kinds"])
+                    ))
+                    expected.append(data[f"{number}/{index}/expected"])
+                examples[(entry["exercise"], entry["check"])] = Examples(tuple(inputs), tuple(expected))
+    except (OSError, ValueError, KeyError) as error:
+        raise AssignmentError(f"cannot read the stored expected outputs {path}: {error}") from None
+    return Stored(int(manifest["max_examples"]), examples, str(manifest.get("hypothesis", "")))
+
+
+# -- choosing between them -------------------------------------------------------------------
+
+
+class Oracle:
+    """Knows each sub-check's inputs and expected outputs, from the reference or from storage."""
+
+    def __init__(self, assignment: Assignment, references: dict[str, Callable] | None,
+                 stored: Stored | None):
+        if references is None and stored is None:
+            raise AssignmentError(
+                f"{assignment.name!r} has neither its reference solutions ({assignment.reference})"
+                f" nor stored expected outputs ({assignment.expected_path()})"
+            )
+        self.assignment = assignment
+        self.references = references
+        self.stored = stored
+        self.mode: Mode = "reference" if references is not None else "stored outputs"
+        self.examples = cache(self._examples)
+
+    def reference(self, exercise: Exercise) -> Callable | None:
+        return self.references[exercise.name] if self.references is not None else None
+
+    def _examples(self, exercise: Exercise, subcheck: SubCheck, max_examples: int) -> Examples:
+        key = (exercise.name, subcheck.name)
+        stored = self.stored.examples.get(key) if self.stored else None
+        if stored and self.stored.max_examples != max_examples:
+            stored = None
+        if self.references is None:
+            if stored is None:
+                raise UsageError(
+                    f"without the reference solutions only the stored inputs can be checked: "
+                    f"use --max-examples {self.stored.max_examples}"
+                    if self.stored and key in self.stored.examples
+                    else f"no stored expected outputs for {exercise.name}: {subcheck.name}"
+                )
+            return stored
+        reference = self.references[exercise.name]
+        inputs = stored.inputs if stored else draw_inputs(exercise, subcheck, max_examples)
+        return Examples(inputs, tuple(call_reference(reference, arguments) for arguments in inputs))
+
+
+def make_oracle(assignment: Assignment, use_reference: bool = True) -> Oracle:
+    """The reference solutions when they can be imported (and are wanted), else stored outputs."""
+    references = None
+    if use_reference:
+        try:
+            references = assignment.reference_functions()
+        except AssignmentError:
+            references = None
+    path = assignment.expected_path()
+    stored = load_examples(path) if path.is_file() else None
+    return Oracle(assignment, references, stored)

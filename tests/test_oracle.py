@@ -1,0 +1,129 @@
+"""Stored inputs and outputs: current with the reference, and reaching the reference's verdicts."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from grader.freeze import stale_checks
+from grader.oracle import Examples, load_examples, make_oracle, save_examples
+from solutions import convolutions as reference
+
+from fake_caller import FakeCaller, checked, reference_oracle, stored_oracle
+from test_check import flipped_convolve, float32_convolve, list_convolve, raising_convolve, truncating_convolve
+
+STORED = 100  # the final-grading profile's number, which the stored file is made with
+
+
+def transposed_get_subimages(image, kernel_shape):
+    return reference.get_subimages(image.T, kernel_shape[::-1]).transpose(1, 0, 3, 2)
+
+
+def short_get_subimages(image, kernel_shape):
+    return reference.get_subimages(image, kernel_shape)[:-1, :-1]
+
+
+def no_demean_template_match(image, template):
+    return reference.convolve(image, template)
+
+
+def integer_convolve(image, kernel):
+    return reference.convolve(image, kernel).astype(image.dtype)
+
+
+# Every mistake the tests know of, with the exercise it belongs to.
+MISTAKES = {
+    "transposed slice": ("get_subimages", transposed_get_subimages),
+    "one window short": ("get_subimages", short_get_subimages),
+    "flipped kernel": ("convolve", flipped_convolve),
+    "truncated to int": ("convolve", truncating_convolve),
+    "result in the image's dtype": ("convolve", integer_convolve),
+    "float32 result": ("convolve", float32_convolve),
+    "raises": ("convolve", raising_convolve),
+    "returns a list": ("convolve", list_convolve),
+    "no de-meaning": ("template_match", no_demean_template_match),
+    "reference get_subimages": ("get_subimages", reference.get_subimages),
+    "reference convolve": ("convolve", reference.convolve),
+    "reference template_match": ("template_match", reference.template_match),
+}
+
+
+def test_stored_outputs_match_the_reference(assignment):
+    assert stale_checks(assignment, STORED) == []
+
+
+def test_stored_file_covers_every_sub_check_with_the_final_grading_count(assignment):
+    stored = load_examples(assignment.expected_path())
+    assert stored.max_examples == STORED
+    assert set(stored.examples) == {(e.name, c.name) for e in assignment.exercises for c in e.checks}
+    assert all(len(examples.inputs) == STORED for examples in stored.examples.values())
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_stored_outputs_reach_the_reference_verdict_on_every_sub_check(assignment, mistake):
+    exercise_name, function = MISTAKES[mistake]
+    exercise = next(e for e in assignment.exercises if e.name == exercise_name)
+    with_reference, stored = reference_oracle(assignment), stored_oracle(assignment)
+    for sub in exercise.checks:
+        graded = checked(assignment, exercise, sub, FakeCaller(function), STORED, with_reference)
+        self_checked = checked(assignment, exercise, sub, FakeCaller(function), STORED, stored)
+        assert (sub.name, self_checked.status) == (sub.name, graded.status)
+
+
+def test_stored_mode_shows_the_smallest_failing_stored_input(assignment):
+    exercise = next(e for e in assignment.exercises if e.name == "convolve")
+    sub = next(c for c in exercise.checks if c.name == "any kernel")
+    result = checked(assignment, exercise, sub, FakeCaller(flipped_convolve), STORED,
+                     stored_oracle(assignment))
+    examples = stored_oracle(assignment).examples(exercise, sub, STORED)
+    failing_sizes = [
+        image.size + kernel.size
+        for (image, kernel) in examples.inputs
+        if not np.allclose(flipped_convolve(image, kernel), reference.convolve(image, kernel))
+    ]
+    shown = {name: eval(text, {"np": np}) for name, text in result.counterexample.arguments}
+    assert shown["image"].size + shown["kernel"].size == min(failing_sizes)
+
+
+def test_without_the_reference_a_different_max_examples_is_a_usage_error(assignment):
+    from grader.errors import UsageError
+
+    exercise = assignment.exercises[0]
+    with pytest.raises(UsageError, match="use --max-examples 100"):
+        stored_oracle(assignment).examples(exercise, exercise.checks[0], 30)
+
+
+def test_a_stored_file_round_trips_tuples_and_arrays(tmp_path, assignment):
+    examples = {("f", "c"): Examples(
+        inputs=((np.arange(6, dtype=np.uint8).reshape(2, 3), (1, 2)),),
+        expected=(np.ones((2, 2)),),
+    )}
+    path = tmp_path / "expected.npz"
+    save_examples(path, assignment, 1, examples)
+    loaded = load_examples(path).examples[("f", "c")]
+    (image, shape), = loaded.inputs
+    assert image.dtype == np.uint8 and image.tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert shape == (1, 2) and isinstance(shape, tuple)
+    assert loaded.expected[0].tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_self_check_never_imports_the_solutions():
+    code = (
+        "import sys, nbformat\n"
+        "from grader import check\n"
+        "nb = nbformat.read('tests/notebooks/correct_defs_only.ipynb', as_version=4)\n"
+        "namespace = {}\n"
+        "exec(nb.cells[1].source, namespace)\n"
+        "result = check(namespace=namespace)\n"
+        "print(result.score, result.mode, [m for m in sys.modules if m.startswith('solutions')])\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               timeout=120, cwd=str(__import__("conftest").ROOT))
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip().splitlines()[-1] == "10 stored outputs []"
+
+
+def test_grading_uses_the_reference_when_it_is_installed(assignment):
+    assert make_oracle(assignment).mode == "reference"
+    assert make_oracle(assignment, use_reference=False).mode == "stored outputs"
