@@ -4,6 +4,7 @@ from .assignment import Assignment, Exercise, SubCheck, load_assignment
 from .errors import GraderError
 from .pipeline import grade_submission
 from .results import CheckResult, ExerciseResult, SubmissionResult
+from .selfcheck import check
 from .settings import PROFILES, Settings
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Settings",
     "SubCheck",
     "SubmissionResult",
+    "check",
     "grade_submission",
     "load_assignment",
 ]

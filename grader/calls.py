@@ -10,22 +10,26 @@ claim anything they like, which is no more than writing a function that returns 
 from __future__ import annotations
 
 import base64
+import builtins
 import io
+import signal
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .execute import NotebookRun
+from .execute import CodeRun, NotebookRun
 
 MIME = "application/vnd.grader.call+json"
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a larger result is refused, not loaded
 
 _KERNEL_CODE = r'''
-def transport(namespace, name, calls, mime):
+def transport(namespace, name, calls, mime, publish_display_data=None):
     import base64, io, traceback
     import numpy
-    from IPython.display import publish_display_data
+    if publish_display_data is None:
+        from IPython.display import publish_display_data
 
     def decode(argument):
         kind, value = argument
@@ -58,8 +62,9 @@ def transport(namespace, name, calls, mime):
         publish_display_data({mime: {"index": index, **reply}})
 
 
-def inspect(namespace, names, mime):
-    from IPython.display import publish_display_data
+def inspect(namespace, names, mime, publish_display_data=None):
+    if publish_display_data is None:
+        from IPython.display import publish_display_data
     kinds = {name: ("callable" if callable(namespace[name]) else type(namespace[name]).__name__)
              if name in namespace else "missing" for name in names}
     defined = [name for name, value in list(namespace.items())
@@ -151,23 +156,77 @@ def decode_reply(reply) -> Outcome:
     return Rejected(str(reply.get("rejected", "sent back something that is not a result"))[:500])
 
 
+class KernelTransport:
+    """Runs the code above in a notebook's kernel; replies come back as display messages."""
+
+    def __init__(self, run: NotebookRun):
+        self.run = run
+
+    def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float) -> CodeRun:
+        code = _invocation(function, *arguments, MIME)
+        return self.run.execute(code, lambda data: on_reply(data.get(MIME)), quiet_timeout)
+
+
+class _CallTimedOut(BaseException):
+    """Raised by the timer inside a call that runs too long (not caught as the call's error)."""
+
+
+class LocalTransport:
+    """Runs the code above in this process, on a namespace of it: the in-notebook self-check.
+
+    The replies take the same path through ``decode_reply`` as a kernel's do, so both reach the
+    same outcomes. Where this is the main thread, a call over its time limit is interrupted by a
+    timer signal; elsewhere it is left to run.
+    """
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+
+    def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float) -> CodeRun:
+        scope = {"__builtins__": builtins}
+        exec(_KERNEL_CODE, scope)
+        timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
+
+        def alarm(signum, frame):
+            raise _CallTimedOut
+
+        def publish(data):
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, quiet_timeout)
+            on_reply(data.get(MIME))
+
+        previous = signal.signal(signal.SIGALRM, alarm) if timed else None
+        try:
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, quiet_timeout)
+            scope[function](self.namespace, *arguments, MIME, publish)
+        except _CallTimedOut:
+            return CodeRun(finished=False)
+        except Exception as error:
+            return CodeRun(finished=True, error=f"{type(error).__name__}: {error}"[:500])
+        finally:
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+        return CodeRun(finished=True)
+
+
 class FunctionCaller:
-    """Calls the student's functions in a running notebook kernel, remembering every outcome.
+    """Calls the student's functions through a transport, remembering every outcome.
 
     The same arguments always get the outcome first seen, so a check that re-runs an input
     (as hypothesis does while shrinking) sees a consistent function and costs no extra call.
     """
 
-    def __init__(self, run: NotebookRun, call_timeout: float):
-        self.run = run
+    def __init__(self, transport: KernelTransport | LocalTransport, call_timeout: float):
+        self.transport = transport
         self.call_timeout = call_timeout
         self._outcomes: dict[tuple, Outcome] = {}
 
     def inspect(self, names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
         """For each name: "callable", "missing" or the type it holds; and all callable names."""
-        code = _invocation("inspect", list(names), MIME)
         replies = []
-        self.run.execute(code, lambda content: replies.append(content.get(MIME)), 30.0)
+        self.transport.invoke("inspect", (list(names),), replies.append, 30.0)
         reply = next((r for r in replies if isinstance(r, dict) and "kinds" in r), None)
         if reply is None:
             return {name: "missing" for name in names}, []
@@ -195,17 +254,15 @@ class FunctionCaller:
         if not pending:
             return
         calls = [[encode_argument(value) for value in arguments] for _, arguments in pending]
-        code = _invocation("transport", name, calls, MIME)
         received = 0
 
-        def on_reply(content):
+        def on_reply(reply):
             nonlocal received
-            reply = content.get(MIME)
             if isinstance(reply, dict) and reply.get("index") == received:
                 self._outcomes[pending[received][0]] = decode_reply(reply)
                 received += 1
 
-        ran = self.run.execute(code, on_reply, self.call_timeout)
+        ran = self.transport.invoke("transport", (name, calls), on_reply, self.call_timeout)
         if received < len(pending):  # the call in flight when the code stopped gets its outcome
             self._outcomes[pending[received][0]] = (
                 Raised(ran.error or "the call ended without returning a result")

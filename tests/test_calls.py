@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader import calls
-from grader.execute import CodeRun
 from grader.calls import (
+    LocalTransport,
     MIME,
     FunctionCaller,
     Raised,
@@ -40,35 +40,29 @@ def npy(array, allow_pickle=False) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def transport(function, many: list[tuple]) -> list:
-    """Run the kernel-side transport on ``function`` and decode what it publishes."""
-    namespace = {"student_function": function}
+def transport(function, many: list[tuple], **other_names) -> list:
+    """Run the code sent into a kernel on ``function`` and decode what it publishes."""
+    namespace = {"student_function": function, **other_names}
     encoded = [[encode_argument(value) for value in arguments] for arguments in many]
     code = calls._invocation("transport", "student_function", encoded, MIME)
     published = []
     with mock.patch("IPython.display.publish_display_data", lambda data, *a, **k: published.append(data)):
         exec(code, namespace)
-    assert set(namespace) == {"student_function", "__builtins__"}  # the transport removes itself
+    # the transport removes itself
+    assert set(namespace) == {"student_function", "__builtins__", *other_names}
     return [decode_reply(data[MIME]) for data in published]
 
 
-class FakeRun:
-    """Stands in for NotebookRun: runs the code here, in a namespace playing the kernel's."""
+class CountingTransport(LocalTransport):
+    """The in-process transport of the self-check, counting its round trips."""
 
     def __init__(self, namespace):
-        self.namespace = namespace
+        super().__init__(namespace)
         self.executions = 0
 
-    def execute(self, code, on_display, quiet_timeout):
+    def invoke(self, *arguments, **options):
         self.executions += 1
-        with mock.patch("IPython.display.publish_display_data", lambda data, *a, **k: on_display(data)):
-            try:
-                exec(code, self.namespace)
-            except KeyboardInterrupt:  # how the kernel's interrupt arrives: the call took too long
-                return CodeRun(finished=False)
-            except Exception as error:  # the cell failed; the kernel goes idle as it always does
-                return CodeRun(finished=True, error=f"{type(error).__name__}: {error}")
-        return CodeRun(finished=True)
+        return super().invoke(*arguments, **options)
 
 
 small_arrays = st.one_of(
@@ -240,13 +234,13 @@ def test_argument_key_tells_tuples_apart():
 
 
 def slow_on_ones(image):
-    if (image == 1).all():
-        raise KeyboardInterrupt  # the interrupt after the call timeout
+    while (image == 1).all():
+        pass
     return image + 1
 
 
 def test_caller_remembers_outcomes_and_calls_once_per_input():
-    run = FakeRun({"f": lambda image: image * 2})
+    run = CountingTransport({"f": lambda image: image * 2})
     caller = FunctionCaller(run, call_timeout=2.0)
     first = caller.call("f", (np.array([1.0]),))
     again = caller.call("f", (np.array([1.0]),))
@@ -255,7 +249,7 @@ def test_caller_remembers_outcomes_and_calls_once_per_input():
 
 def test_prefetch_sends_every_new_input_in_one_round_trip():
     seen = []
-    run = FakeRun({"f": lambda image: seen.append(image.tolist()) or image})
+    run = CountingTransport({"f": lambda image: seen.append(image.tolist()) or image})
     caller = FunctionCaller(run, call_timeout=2.0)
     many = [(np.array([float(i % 3)]),) for i in range(6)]
     caller.prefetch("f", many)
@@ -267,13 +261,13 @@ def test_prefetch_sends_every_new_input_in_one_round_trip():
 
 
 def test_call_past_the_time_limit_times_out_and_later_calls_wait_their_turn():
-    run = FakeRun({"f": slow_on_ones})
-    caller = FunctionCaller(run, call_timeout=2.0)
+    run = CountingTransport({"f": slow_on_ones})
+    caller = FunctionCaller(run, call_timeout=0.5)
     fine, endless, later = (np.zeros(2),), (np.ones(2),), (np.full(2, 5.0),)
     caller.prefetch("f", [fine, endless, later])
     assert run.executions == 1
     assert isinstance(caller.call("f", fine), Returned)
-    assert caller.call("f", endless) == TimedOut(2.0)
+    assert caller.call("f", endless) == TimedOut(0.5)
     assert run.executions == 1
     assert caller.call("f", later).value.tolist() == [6.0, 6.0]
     assert run.executions == 2
@@ -286,16 +280,17 @@ def test_inspect_tells_functions_from_missing_names_and_other_values():
     def convolution(image, kernel):
         return image
 
-    run = FakeRun({"convolve": convolve, "convolution": convolution, "kernel": np.ones(3)})
+    run = CountingTransport({"convolve": convolve, "convolution": convolution, "kernel": np.ones(3)})
     kinds, callables = FunctionCaller(run, 2.0).inspect(["convolve", "kernel", "template_match"])
     assert kinds == {"convolve": "callable", "kernel": "ndarray", "template_match": "missing"}
     assert set(callables) == {"convolve", "convolution"}
 
 
-def test_notebook_shadowing_a_builtin_still_gets_an_outcome():
+def test_notebook_shadowing_builtins_still_gets_outcomes_from_the_kernel_code():
     def convolve(image, kernel):
         raise ValueError("kernel too big")
 
-    run = FakeRun({"convolve": convolve, "type": "gaussian"})
-    outcome = FunctionCaller(run, 2.0).call("convolve", (np.zeros((2, 2)), np.ones((1, 1))))
-    assert isinstance(outcome, (Raised, Rejected))
+    shadowed = {"type": "gaussian", "isinstance": None, "enumerate": 3, "tuple": list}
+    (outcome,) = transport(convolve, [(np.zeros((2, 2)), np.ones((1, 1)))], **shadowed)
+    assert outcome.error == "ValueError: kernel too big"
+    assert outcome.where.endswith('of convolve: raise ValueError("kernel too big")')

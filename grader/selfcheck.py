@@ -1,0 +1,68 @@
+"""Check the exercises from inside a running notebook, without re-running it.
+
+    from grader import check
+    check()             # every exercise
+    check("convolve")   # just one
+
+The functions are called as they are defined in the notebook's kernel right now. Expected
+outputs always come from the outputs stored with the assignment: the reference solutions never
+enter a student's process, even where they are installed. The inputs are the ones final grading
+tries, so the verdicts are the ones it gives.
+"""
+
+from __future__ import annotations
+
+from .assignment import available_assignments, load_assignment
+from .calls import FunctionCaller, LocalTransport
+from .errors import UsageError
+from .oracle import make_oracle
+from .pipeline import check_exercises
+from .report import feedback_markdown
+from .results import SubmissionResult
+from .settings import DEFAULT_PROFILE, PROFILES, Settings
+
+
+def _user_namespace() -> dict:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise UsageError("check() looks for your functions in a running notebook; "
+                         "elsewhere call check(namespace=globals())")
+    return shell.user_ns
+
+
+def _show(markdown: str) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(Markdown(markdown))
+    else:
+        print(markdown)
+
+
+def check(
+    *exercises: str,
+    namespace: dict | None = None,
+    assignment: str | None = None,
+    settings: Settings | None = None,
+) -> SubmissionResult:
+    """Check the named exercises (all when none are named) and show the feedback.
+
+    Returns the result; end the cell with ``;`` (or assign it) to show only the feedback.
+    """
+    namespace = _user_namespace() if namespace is None else namespace
+    names = available_assignments()
+    if assignment is None and len(names) != 1:
+        raise UsageError(f"say which assignment: check(assignment=...), one of {', '.join(names)}")
+    chosen = load_assignment(assignment or names[0]).only(exercises)
+    oracle = make_oracle(chosen, use_reference=False)
+    settings = settings or PROFILES[DEFAULT_PROFILE]
+    caller = FunctionCaller(LocalTransport(namespace), settings.call_timeout)
+    results, _ = check_exercises(chosen, caller, oracle, settings)
+    result = SubmissionResult("this notebook", "", "graded", results, mode=oracle.mode)
+    _show(feedback_markdown(result))
+    return result
