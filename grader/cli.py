@@ -11,30 +11,32 @@ from pathlib import Path
 
 from .assignment import available_assignments, load_assignment
 from .batch import grade_all
-from .discover import find_submissions
+from .discover import Submission, find_submissions
 from .errors import GraderError, UsageError
-from .report import points, summary_table, write_gradebook, write_submission
+from .junit import write_junit
+from .oracle import make_oracle
+from .pipeline import grade_submission
+from .report import feedback_markdown, points, summary_table, write_gradebook, write_submission
 from .results import SubmissionResult
 from .settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
 
 EXIT_OK, EXIT_GRADER_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CHECK_FAILED = 1  # grade check: an exercise fails
+SOURCES = {"reference": "reference solutions", "stored outputs": "outputs stored with the assignment"}
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="grade",
-        description="Execute each student notebook in a fresh kernel and check its functions "
-        "against the reference solutions on generated inputs.",
-    )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                        help="a folder of submissions (notebooks, or one sub-folder per student) "
-                        "or single notebooks")
-    parser.add_argument("--out", type=Path, default=Path("grades"),
-                        help="folder for grades.csv and per-submission results (default: grades/)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="submissions graded at once (default: the number of cores)")
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    """Options that ``grade`` and ``grade check`` share, so both grade the same way."""
     parser.add_argument("--assignment", default=None,
                         help="which assignment the notebooks answer (default: the only one)")
+    parser.add_argument("--exercise", action="append", default=None, metavar="NAME",
+                        help="check only this function (may be given more than once)")
+    parser.add_argument("--junit", type=Path, default=None, metavar="FILE",
+                        help="also write JUnit XML, one test case per sub-check, for CI systems")
+    parser.add_argument("--without-solutions", action="store_true",
+                        help="ignore the reference solutions even if installed and compare with "
+                        "the expected outputs stored with the assignment, as a student's "
+                        "install does")
     parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES),
                         help=f"settings profile (default: {DEFAULT_PROFILE})")
     for option in Settings.options():
@@ -44,6 +46,35 @@ def _parser() -> argparse.ArgumentParser:
             default=None,
             help=f"{option.metadata['help']} (default: {getattr(PROFILES[DEFAULT_PROFILE], option.name)})",
         )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grade",
+        description="Execute each student notebook in a fresh kernel and check its functions "
+        "against the reference solutions on generated inputs. "
+        "`grade check NOTEBOOK` checks one notebook and prints the feedback instead.",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="a folder of submissions (notebooks, or one sub-folder per student) "
+                        "or single notebooks")
+    parser.add_argument("--out", type=Path, default=Path("grades"),
+                        help="folder for grades.csv and per-submission results (default: grades/)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="submissions graded at once (default: the number of cores)")
+    _add_common_options(parser)
+    return parser
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grade check",
+        description="Check one notebook before submitting it: run it as final grading does and "
+        "print, per exercise, PASS or FAIL with the smallest failing input. Exit status: 0 when "
+        "every check passes, 1 when one fails, 2 when the notebook cannot be read.",
+    )
+    parser.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="the notebook to check")
+    _add_common_options(parser)
     return parser
 
 
@@ -69,13 +100,17 @@ def _assignment_name(requested: str | None) -> str:
     return names[0]
 
 
+def _assignment_and_oracle(arguments):
+    assignment = load_assignment(_assignment_name(arguments.assignment)).only(arguments.exercise)
+    return assignment, make_oracle(assignment, use_reference=not arguments.without_solutions)
+
+
 def run(argv: list[str]) -> int:
     arguments = _parser().parse_args(argv)
     if arguments.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {arguments.jobs}")
     settings = _settings(arguments)
-    assignment = load_assignment(_assignment_name(arguments.assignment))
-    assignment.reference_functions()  # fail now, not once per submission, if they are missing
+    assignment, oracle = _assignment_and_oracle(arguments)
     found = find_submissions(arguments.paths, assignment.notebook)
     if found.skipped:
         names = ", ".join(path.name for path in found.skipped)
@@ -86,8 +121,8 @@ def run(argv: list[str]) -> int:
     out = arguments.out
     out.mkdir(parents=True, exist_ok=True)
     total = len(found.submissions)
-    print(f"Grading {total} submission(s) for {assignment.name!r} with {arguments.jobs} job(s)...",
-          file=sys.stderr)
+    print(f"Grading {total} submission(s) for {assignment.name!r} with {arguments.jobs} job(s), "
+          f"against the {SOURCES[oracle.mode]}...", file=sys.stderr)
     started = time.perf_counter()
     done: list[SubmissionResult] = []
 
@@ -99,8 +134,11 @@ def run(argv: list[str]) -> int:
         print(f"[{len(done)}/{total}] {result.id}: {points(result.score)}/{points(result.possible)}"
               f"{note}", file=sys.stderr, flush=True)
 
-    results = grade_all(assignment, found.submissions, settings, arguments.jobs, on_result)
+    results = grade_all(assignment, found.submissions, settings, arguments.jobs, on_result,
+                        use_reference=oracle.mode == "reference")
     elapsed = time.perf_counter() - started
+    if arguments.junit:
+        write_junit(arguments.junit, results)
     print(summary_table(assignment, results))
     print(f"\n{total} submission(s) graded in {elapsed:.1f} s. Gradebook: {out / 'grades.csv'}; "
           f"feedback: {out}/<submission>/feedback.md")
@@ -111,9 +149,32 @@ def run(argv: list[str]) -> int:
     return EXIT_OK
 
 
+def run_check(argv: list[str]) -> int:
+    """``grade check NOTEBOOK``: the verdicts final grading would give, printed for a student."""
+    arguments = _check_parser().parse_args(argv)
+    settings = _settings(arguments)
+    assignment, oracle = _assignment_and_oracle(arguments)
+    path = arguments.notebook
+    if not path.is_file():
+        raise UsageError(f"{path} does not exist")
+    print(f"Checking {path} against the {SOURCES[oracle.mode]}...", file=sys.stderr)
+    result = grade_submission(Submission(path.stem, path), assignment, settings, oracle)
+    if arguments.junit:
+        write_junit(arguments.junit, [result])
+    if result.status == "unreadable":
+        print(f"grade check: {result.message}", file=sys.stderr)
+        return EXIT_USAGE
+    print(feedback_markdown(result))
+    checks = [check for exercise in result.exercises for check in exercise.checks]
+    return EXIT_OK if all(check.status == "passed" for check in checks) else EXIT_CHECK_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
-        return run(sys.argv[1:] if argv is None else argv)
+        argv = sys.argv[1:] if argv is None else argv
+        if argv[:1] == ["check"]:
+            return run_check(argv[1:])
+        return run(argv)
     except GraderError as error:
         print(f"grade: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -39,7 +39,8 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
     temporary.replace(path)
 
 
-def _check_output(check: CheckResult) -> str:
+def check_output(check: CheckResult) -> str:
+    """A sub-check's verdict as plain text: what it checks, what went wrong, on which input."""
     lines = [check.description]
     if check.status != "passed" and check.message:
         lines.append(check.message)
@@ -60,7 +61,7 @@ def gradescope_results(result: SubmissionResult) -> dict:
             "score": check.points,
             "max_score": check.max_points,
             "status": "passed" if check.status == "passed" else "failed",
-            "output": _check_output(check),
+            "output": check_output(check),
         }
         for exercise in result.exercises
         for check in exercise.checks
@@ -75,6 +76,13 @@ def gradescope_results(result: SubmissionResult) -> dict:
     }
 
 
+MODE_NOTE = {
+    "reference": "Expected outputs come from the reference solutions.",
+    "stored outputs": "Expected outputs come from the outputs stored with the assignment (no "
+    "reference solutions here); the verdicts are those final grading gives, though a failing "
+    "input shown may be larger than the one final grading shows.",
+}
+
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "NOT RUN", "timeout": "TIMEOUT"}
 
 
@@ -88,6 +96,7 @@ def feedback_markdown(result: SubmissionResult) -> str:
     ]
     if result.message:
         out += [f"> {result.message}", ""]
+    out += [MODE_NOTE[result.mode], ""]
     for exercise in result.exercises:
         out += [f"## `{exercise.name}`: {points(exercise.points)} / {points(exercise.max_points)}", ""]
         if exercise.problem:

@@ -1,0 +1,124 @@
+"""A student's self-check: `grade check` and the in-notebook `check()`, with and without solutions."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import EXAMPLES, NOTEBOOKS, ROOT
+from grader.cli import main
+from test_end_to_end import EXPECTED_EXAMPLE_POINTS
+
+pytestmark = pytest.mark.kernel
+
+
+def checked(capsys, *argv):
+    code = main(["check", *map(str, argv)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_check_passes_a_correct_notebook_with_exit_zero(capsys):
+    code, out, err = checked(capsys, NOTEBOOKS / "correct_defs_only.ipynb")
+    assert code == 0
+    assert "**Score: 10 / 10**" in out
+    assert err.startswith("Checking ") and "reference solutions" in err
+
+
+def test_check_exits_one_and_shows_the_counterexample_when_an_exercise_fails(capsys):
+    code, out, _ = checked(capsys, NOTEBOOKS / "flipped_kernel_defs_only.ipynb")
+    assert code == 1
+    assert "**FAIL** any kernel" in out
+    assert "image = np.array([[0, 1]], dtype=np.uint8)" in out
+
+
+def test_check_exits_two_when_the_notebook_cannot_be_read(tmp_path, capsys):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("this is { not json")
+    code, out, err = checked(capsys, broken)
+    assert code == 2 and out == ""
+    assert err.splitlines()[-1] == (
+        f"grade check: {broken} is not a readable notebook: not valid notebook JSON "
+        "(Expecting value: line 1 column 1 (char 0))"
+    )
+
+
+def test_check_writes_junit_with_one_case_per_sub_check(tmp_path, capsys):
+    report = tmp_path / "junit.xml"
+    code, _, _ = checked(capsys, NOTEBOOKS / "flipped_kernel_defs_only.ipynb", "--junit", report)
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert code == 1
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("9", "1", "0")
+
+
+def test_check_without_solutions_reaches_the_same_verdicts(capsys):
+    for name in ("flipped_kernel_defs_only", "raises_and_hangs", "always_equal", "patches_numpy"):
+        path = NOTEBOOKS / f"{name}.ipynb"
+        with_reference = checked(capsys, path, "--call-timeout", "3")
+        without = checked(capsys, path, "--call-timeout", "3", "--without-solutions")
+        assert without[0] == with_reference[0], name
+        assert "outputs stored with the assignment" in without[2]
+        verdicts = lambda out: [line.split(" (")[0] for line in out.splitlines() if line.startswith("- **")]
+        assert verdicts(without[1]) == verdicts(with_reference[1]), name
+
+
+def test_examples_graded_without_solutions_earn_the_same_points(tmp_path):
+    out = tmp_path / "grades"
+    code = main([str(EXAMPLES), "--out", str(out), "--jobs", "2", "--cell-timeout", "10",
+                 "--without-solutions"])
+    with open(out / "grades.csv", newline="") as handle:
+        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    earned = {
+        name: tuple(int(float(row[e])) for e in ("get_subimages", "convolve", "template_match"))
+        for name, row in rows.items()
+    }
+    assert code == 0
+    assert earned == EXPECTED_EXAMPLE_POINTS
+    results = json.loads((out / "ada_loops" / "results.json").read_text())
+    assert results["extra_data"]["grader"]["mode"] == "stored outputs"
+
+
+def test_check_works_on_an_install_that_has_no_solutions(tmp_path):
+    """A student's install: grader/ and assignments/ only, so `solutions` cannot be imported."""
+    for package in ("grader", "assignments"):
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(NOTEBOOKS / "flipped_kernel_defs_only.ipynb", tmp_path / "mine.ipynb")
+    paths = sysconfig.get_paths()
+    # -S skips site-packages' .pth files, so this checkout's own (editable) install is not seen.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), paths["purelib"], paths["platlib"]])}
+    probe = subprocess.run([sys.executable, "-S", "-c", "import solutions"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True)
+    assert "No module named 'solutions'" in probe.stderr
+    completed = subprocess.run(
+        [sys.executable, "-S", "-m", "grader", "check", "mine.ipynb"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert "against the outputs stored with the assignment" in completed.stderr
+    assert "**Score: 9 / 10**" in completed.stdout
+    assert "**FAIL** any kernel" in completed.stdout
+
+
+def test_in_notebook_check_reports_in_the_running_kernel(tmp_path):
+    notebook = nbformat.read(NOTEBOOKS / "flipped_kernel_defs_only.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "from grader import check\nresult = check()\nprint('score', result.score)"
+    ))
+    client = NotebookClient(notebook, kernel_name="python3", timeout=120,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    outputs = notebook.cells[-1].outputs
+    shown = [o for o in outputs if o.output_type == "display_data"][0].data["text/markdown"]
+    printed = [o for o in outputs if o.output_type == "stream"][-1].text
+    assert "**FAIL** any kernel" in shown
+    assert printed == "score 9.0\n"
