@@ -16,7 +16,7 @@ from functools import cache
 from .assignment import Assignment, load_assignment
 from .discover import Submission
 from .oracle import make_oracle
-from .pipeline import _all_not_checked, grade_submission
+from .pipeline import all_not_checked, grade_submission
 from .results import SubmissionResult
 from .settings import Settings
 
@@ -31,7 +31,7 @@ def _grader_error(assignment: Assignment, submission: Submission, what: str) -> 
     message = f"The grader failed on this submission ({what}); please report it."
     return SubmissionResult(
         submission.id, str(submission.path), "grader error",
-        _all_not_checked(assignment, message), message=message,
+        all_not_checked(assignment, message), message=message,
     )
 
 

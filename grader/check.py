@@ -20,7 +20,13 @@ from .assignment import Exercise, SubCheck
 from .calls import FunctionCaller, Outcome, Raised, Rejected, Returned, TimedOut
 from .compare import Mismatch
 from .literals import literal
-from .oracle import Examples, call_reference, search_seed, search_settings
+from .oracle import (
+    Examples,
+    call_reference,
+    same_draws_in_every_process,
+    search_seed,
+    search_settings,
+)
 from .results import CheckResult, Counterexample
 
 
@@ -128,7 +134,8 @@ def run_check(
             raise _Stop if isinstance(outcome, TimedOut) else _Failed(example.reason)
 
     try:
-        search()
+        with same_draws_in_every_process():
+            search()
     except _Stop:
         return result("timeout", found[-1])
     except (_Failed, Flaky):

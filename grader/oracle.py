@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -49,6 +50,31 @@ def search_settings(max_examples: int) -> settings:
     )
 
 
+@contextmanager
+def same_draws_in_every_process():
+    """Keep hypothesis from mixing in literals found in the modules this process has imported.
+
+    Hypothesis now and then draws a constant it found in the "local" modules loaded at the time
+    (ours among them), so what it draws for a fixed seed would depend on which of the grader's
+    modules happen to be imported. Inside this block it uses only its own constants. Where a
+    hypothesis version does not work this way, nothing is changed.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original, cache = providers._get_local_constants, providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError):
+        yield
+        return
+    providers._get_local_constants = providers.Constants
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 def draw_inputs(exercise: Exercise, subcheck: SubCheck, max_examples: int) -> tuple[tuple, ...]:
     """The inputs hypothesis draws for a sub-check when nothing fails."""
     drawn: list[tuple] = []
@@ -59,7 +85,8 @@ def draw_inputs(exercise: Exercise, subcheck: SubCheck, max_examples: int) -> tu
     def collect(arguments):
         drawn.append(arguments)
 
-    collect()
+    with same_draws_in_every_process():
+        collect()
     return tuple(drawn)
 
 

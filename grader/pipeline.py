@@ -12,27 +12,29 @@ import time
 
 import nbformat
 
-from .assignment import Assignment, Exercise
+from .assignment import Assignment, Exercise, SubCheck
 from .calls import FunctionCaller, KernelTransport
 from .check import run_check
 from .discover import Submission
 from .errors import KernelLost, UnreadableNotebook
 from .execute import KERNEL_DIED, NotebookRun, read_notebook
-from .results import CheckResult, ExerciseResult, SubmissionResult, Timings
 from .oracle import Oracle, make_oracle
+from .results import CheckResult, ExerciseResult, SubmissionResult, Timings
 from .settings import Settings
 
 
-def _not_checked(exercise: Exercise, status: str, problem: str) -> ExerciseResult:
-    checks = tuple(
-        CheckResult(exercise.name, c.name, c.description, c.points, status, problem)
-        for c in exercise.checks
-    )
+def _unchecked(exercise: Exercise, check: SubCheck, problem: str) -> CheckResult:
+    return CheckResult(exercise.name, check.name, check.description, check.points, "error", problem)
+
+
+def _not_checked(exercise: Exercise, problem: str) -> ExerciseResult:
+    checks = tuple(_unchecked(exercise, check, problem) for check in exercise.checks)
     return ExerciseResult(exercise.name, checks, problem)
 
 
-def _all_not_checked(assignment: Assignment, problem: str, status="error"):
-    return tuple(_not_checked(exercise, status, problem) for exercise in assignment.exercises)
+def all_not_checked(assignment: Assignment, problem: str) -> tuple[ExerciseResult, ...]:
+    """Every exercise scored zero, each check carrying ``problem`` as the reason."""
+    return tuple(_not_checked(exercise, problem) for exercise in assignment.exercises)
 
 
 def _handout_cells(assignment: Assignment) -> dict[str, str]:
@@ -77,7 +79,7 @@ def check_exercises(
         kinds, callables = caller.inspect([exercise.name for exercise in assignment.exercises])
     except KernelLost as error:
         lost = f"The kernel stopped answering before the checks: {error.reason}."
-        return _all_not_checked(assignment, lost), lost
+        return all_not_checked(assignment, lost), lost
     results = []
     for exercise in assignment.exercises:
         kind = kinds[exercise.name]
@@ -85,15 +87,12 @@ def check_exercises(
             problem = lost or _missing_message(
                 exercise.name, kind, callables, exercise.name in untouched
             )
-            results.append(_not_checked(exercise, "error", problem))
+            results.append(_not_checked(exercise, problem))
             continue
         checks = []
         for check in exercise.checks:
             if lost:
-                checks.append(
-                    CheckResult(exercise.name, check.name, check.description, check.points,
-                                "error", lost)
-                )
+                checks.append(_unchecked(exercise, check, lost))
                 continue
             try:
                 examples = oracle.examples(exercise, check, settings.max_examples)
@@ -102,11 +101,11 @@ def check_exercises(
                               settings.max_examples)
                 )
             except KernelLost as error:
-                lost = f"The kernel stopped answering while `{exercise.name}` was checked: {error.reason}."
-                checks.append(
-                    CheckResult(exercise.name, check.name, check.description, check.points,
-                                "error", lost)
+                lost = (
+                    f"The kernel stopped answering while `{exercise.name}` was checked: "
+                    f"{error.reason}."
                 )
+                checks.append(_unchecked(exercise, check, lost))
         problem = (
             "Its exercise cell is still as handed out: fill it in."
             if exercise.name in untouched and any(c.status != "passed" for c in checks)
@@ -134,14 +133,14 @@ def _grade(
     path = str(submission.path)
     if submission.problem:
         return SubmissionResult(
-            submission.id, path, "unreadable", _all_not_checked(assignment, submission.problem),
+            submission.id, path, "unreadable", all_not_checked(assignment, submission.problem),
             message=submission.problem,
         )
     try:
         notebook = read_notebook(submission.path)
     except UnreadableNotebook as error:
         return SubmissionResult(
-            submission.id, path, "unreadable", _all_not_checked(assignment, error.reason),
+            submission.id, path, "unreadable", all_not_checked(assignment, error.reason),
             message=str(error),
         )
     handout = _handout_cells(assignment)
@@ -166,7 +165,7 @@ def _grade(
                 "the kernel crashing."
             )
             return SubmissionResult(
-                submission.id, path, "kernel died", _all_not_checked(assignment, problem),
+                submission.id, path, "kernel died", all_not_checked(assignment, problem),
                 execution.cell_failures, problem,
                 Timings(execution.kernel_start, execution.seconds, 0.0),
             )
