@@ -127,3 +127,29 @@ def test_self_check_never_imports_the_solutions():
 def test_grading_uses_the_reference_when_it_is_installed(assignment):
     assert make_oracle(assignment).mode == "reference"
     assert make_oracle(assignment, use_reference=False).mode == "stored outputs"
+
+
+DRAW = (
+    "import hashlib\n"
+    "{imports}\n"
+    "from grader import load_assignment\n"
+    "from grader.oracle import draw_inputs\n"
+    "assignment = load_assignment('convolutions')\n"
+    "digest = hashlib.sha256()\n"
+    "for exercise in assignment.exercises:\n"
+    "    for check in exercise.checks:\n"
+    "        for arguments in draw_inputs(exercise, check, 20):\n"
+    "            digest.update(repr(arguments).encode())\n"
+    "print(digest.hexdigest())\n"
+)
+
+
+def test_draws_do_not_depend_on_which_modules_a_process_has_imported():
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", DRAW.format(imports=imports)], capture_output=True, text=True,
+            timeout=120, check=True, cwd=str(__import__("conftest").ROOT),
+        ).stdout
+        for imports in ("", "import grader.cli, grader.freeze, solutions.convolutions, bench.self_check")
+    }
+    assert len(digests) == 1
