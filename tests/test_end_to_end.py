@@ -5,6 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,8 @@ def statuses(result, exercise):
 @pytest.fixture(scope="module")
 def graded_examples(tmp_path_factory):
     out = tmp_path_factory.mktemp("grades")
-    code = main([str(EXAMPLES), "--out", str(out), "--jobs", "2", "--cell-timeout", "10"])
+    code = main([str(EXAMPLES), "--out", str(out), "--jobs", "2", "--cell-timeout", "10",
+                 "--junit", str(out / "junit.xml")])
     return code, out
 
 
@@ -82,6 +84,14 @@ def test_each_example_gets_gradescope_results_and_feedback(graded_examples):
         assert {test["status"] for test in results["tests"]} <= {"passed", "failed"}
         assert sum(test["max_score"] for test in results["tests"]) == 10
         assert (out / name / "feedback.md").read_text().startswith(f"# Feedback for {name}")
+
+
+def test_junit_report_has_a_suite_per_submission(graded_examples):
+    _, out = graded_examples
+    suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
+    assert sorted(suite.get("name") for suite in suites) == sorted(EXPECTED_EXAMPLE_POINTS)
+    linus = next(suite for suite in suites if suite.get("name") == "linus_flipped_kernel")
+    assert (linus.get("tests"), linus.get("failures")) == ("9", "1")
 
 
 def test_feedback_for_a_flipped_kernel_shows_a_pasteable_counterexample(graded_examples):
