@@ -31,6 +31,12 @@ from .results import CellFailure
 
 TIMEOUT_ENAME = "CellTimeout"
 KERNEL_DIED = "the kernel died"
+KERNEL_STUCK = "the cell ignored the interrupt after its time limit, so the kernel was stopped"
+INTERRUPT_GRACE = 5.0  # seconds an interrupted kernel has to take work again
+NOT_RUN_AFTER = {
+    KERNEL_DIED: "the kernel died in an earlier cell",
+    KERNEL_STUCK: "the kernel was stopped after an earlier cell",
+}
 
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:
@@ -67,7 +73,7 @@ class Execution:
     cell_failures: tuple[CellFailure, ...]
     kernel_start: float
     seconds: float
-    kernel_died: bool = False
+    kernel_lost: str = ""  # why the kernel could run no more: KERNEL_DIED or KERNEL_STUCK
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,11 @@ class NotebookRun:
         self.kernel_start = time.perf_counter() - started
 
     def run_cells(self) -> Execution:
-        """Run every code cell in order; a failure is recorded and the next cell runs."""
+        """Run every code cell in order; a failure is recorded and the next cell runs.
+
+        Execution stops early if the kernel dies, or if a cell over its time limit ignores the
+        interrupt (then the kernel is stopped for good, since it would never run another cell).
+        """
         assert self.client is not None
         failures: list[CellFailure] = []
         replies: dict[int, dict] = {}
@@ -154,14 +164,15 @@ class NotebookRun:
         )
         started = time.perf_counter()
         deadline = started + self.total_timeout
-        died = False
+        lost = ""
         for index, cell in enumerate(self.notebook.cells):
             if cell.get("cell_type") != "code" or not cell.source.strip():
                 continue
+            head = _first_line(cell.source)
             remaining = deadline - time.perf_counter()
-            if died or remaining <= 0:
-                why = "the kernel died before this cell" if died else "the notebook ran out of time"
-                failures.append(CellFailure(index + 1, "not run", why, _first_line(cell.source)))
+            if lost or remaining <= 0:
+                why = NOT_RUN_AFTER[lost] if lost else "the notebook ran out of time"
+                failures.append(CellFailure(index + 1, "not run", why, head))
                 continue
             limit = min(self.cell_timeout, remaining)
             self.client.timeout = max(1, round(limit))
@@ -173,17 +184,26 @@ class NotebookRun:
             try:
                 self.client.execute_cell(cell, index)
             except DeadKernelError:
-                died = True
-                failures.append(
-                    CellFailure(index + 1, "error", KERNEL_DIED, _first_line(cell.source))
-                )
+                lost = KERNEL_DIED
+                failures.append(CellFailure(index + 1, "error", KERNEL_DIED, head))
                 continue
             failure = _failure_from_reply(index, cell, replies.get(index))
+            if failure and failure.status == "timeout" and not self._answers_after_interrupt():
+                lost = KERNEL_STUCK
+                failure = CellFailure(index + 1, "timeout", KERNEL_STUCK, head)
+                self.client.shutdown_kernel = "immediate"
             if failure:
                 failures.append(failure)
         return Execution(
-            tuple(failures), self.kernel_start, time.perf_counter() - started, kernel_died=died
+            tuple(failures), self.kernel_start, time.perf_counter() - started, kernel_lost=lost
         )
+
+    def _answers_after_interrupt(self) -> bool:
+        """Whether the kernel takes work again after a cell was interrupted for its time."""
+        try:
+            return self.execute("", lambda data: None, INTERRUPT_GRACE).finished
+        except KernelLost:
+            return False
 
     # -- running grader code in the same kernel, after the notebook ----------------------
 

@@ -155,14 +155,16 @@ def _grade(
         startup_timeout=settings.startup_timeout,
     ) as run:
         execution = run.run_cells()
-        if execution.kernel_died:
-            where = next(
-                (f" in cell {f.index}" for f in execution.cell_failures if f.error == KERNEL_DIED), ""
-            )
+        if execution.kernel_lost:
+            cell = next(f.index for f in execution.cell_failures if f.error == execution.kernel_lost)
             problem = (
-                f"The notebook's kernel died{where}, so its functions could not be called. "
-                "Check that the notebook runs from top to bottom (Restart & Run All) without "
-                "the kernel crashing."
+                f"The notebook's kernel died in cell {cell}, so its functions could not be "
+                "called. Check that the notebook runs from top to bottom (Restart & Run All) "
+                "without the kernel crashing."
+                if execution.kernel_lost == KERNEL_DIED
+                else f"Cell {cell} ran past its time limit and ignored the interrupt, so the "
+                "kernel was stopped and the notebook's functions could not be called. Make sure "
+                "no cell runs forever or blocks Ctrl-C."
             )
             return SubmissionResult(
                 submission.id, path, "kernel died", all_not_checked(assignment, problem),

@@ -166,6 +166,13 @@ def test_raising_and_hanging_functions_fail_without_stopping_grading(assignment,
     assert result.exercise("template_match").points == 4
 
 
+def test_cell_that_ignores_the_interrupt_stops_the_kernel_and_says_which_cell(assignment, settings):
+    result = grade(NOTEBOOKS / "ignores_interrupt.ipynb", assignment, settings.replace(cell_timeout=3))
+    assert result.status == "kernel died" and result.score == 0
+    assert result.message.startswith("Cell 3 ran past its time limit and ignored the interrupt")
+    assert [(f.index, f.status) for f in result.cell_failures] == [(3, "timeout"), (4, "not run")]
+
+
 def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
