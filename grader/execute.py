@@ -252,7 +252,7 @@ class NotebookRun:
             if message["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, content = message["header"]["msg_type"], message["content"]
-            if kind == "display_data" and not interrupted:
+            if kind == "display_data":  # replies sent while stopping still count
                 on_display(content.get("data", {}))
                 quiet_until = time.monotonic() + quiet_timeout
             elif kind == "error":
