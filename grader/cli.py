@@ -100,9 +100,11 @@ def _assignment_name(requested: str | None) -> str:
     return names[0]
 
 
-def _assignment_and_oracle(arguments):
+def _assignment_and_oracle(arguments, settings: Settings):
     assignment = load_assignment(_assignment_name(arguments.assignment)).only(arguments.exercise)
-    return assignment, make_oracle(assignment, use_reference=not arguments.without_solutions)
+    oracle = make_oracle(assignment, use_reference=not arguments.without_solutions)
+    oracle.ensure_usable(settings.max_examples)
+    return assignment, oracle
 
 
 def run(argv: list[str]) -> int:
@@ -110,7 +112,7 @@ def run(argv: list[str]) -> int:
     if arguments.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {arguments.jobs}")
     settings = _settings(arguments)
-    assignment, oracle = _assignment_and_oracle(arguments)
+    assignment, oracle = _assignment_and_oracle(arguments, settings)
     found = find_submissions(arguments.paths, assignment.notebook)
     if found.skipped:
         names = ", ".join(path.name for path in found.skipped)
@@ -153,7 +155,7 @@ def run_check(argv: list[str]) -> int:
     """``grade check NOTEBOOK``: the verdicts final grading would give, printed for a student."""
     arguments = _check_parser().parse_args(argv)
     settings = _settings(arguments)
-    assignment, oracle = _assignment_and_oracle(arguments)
+    assignment, oracle = _assignment_and_oracle(arguments, settings)
     path = arguments.notebook
     if not path.is_file():
         raise UsageError(f"{path} does not exist")

@@ -190,6 +190,14 @@ class Oracle:
         self.mode: Mode = "reference" if references is not None else "stored outputs"
         self.examples = cache(self._examples)
 
+    def ensure_usable(self, max_examples: int) -> None:
+        """Fail now, before any notebook runs, if the stored inputs cannot serve these settings."""
+        if self.references is None and self.stored.max_examples != max_examples:
+            raise UsageError(
+                "without the reference solutions only the stored inputs can be checked: "
+                f"use --max-examples {self.stored.max_examples}"
+            )
+
     def reference(self, exercise: Exercise) -> Callable | None:
         return self.references[exercise.name] if self.references is not None else None
 
