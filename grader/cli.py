@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
                         "or single notebooks")
     parser.add_argument("--out", type=Path, default=Path("grades"),
                         help="folder for grades.csv and per-submission results (default: grades/)")
+    for flag in Settings.flags():
+        parser.add_argument(f"--{flag.name.replace('_', '-')}", action="store_true",
+                            help=flag.metadata["help"])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="submissions graded at once (default: the number of cores)")
     parser.add_argument("--assignment", default=None,
@@ -57,6 +60,7 @@ def _settings(arguments) -> Settings:
     for name, value in changes.items():
         if not (math.isfinite(value) and value > 0):
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number, not {value:g}")
+    changes.update({flag.name: True for flag in Settings.flags() if getattr(arguments, flag.name, False)})
     return settings.replace(**changes)
 
 
