@@ -13,7 +13,8 @@ from .assignment import available_assignments, load_assignment
 from .batch import grade_all
 from .discover import find_submissions
 from .errors import GraderError, UsageError
-from .report import points, summary_table, write_gradebook, write_submission
+from .progress import Progress
+from .report import summary_table, write_gradebook, write_submission
 from .results import SubmissionResult
 from .settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
 
@@ -94,16 +95,18 @@ def run(argv: list[str]) -> int:
           file=sys.stderr)
     started = time.perf_counter()
     done: list[SubmissionResult] = []
+    progress = Progress(total)
 
     def on_result(result: SubmissionResult) -> None:
         done.append(result)
         write_submission(out, result)
         write_gradebook(out / "grades.csv", assignment, done)
-        note = "" if result.status == "graded" else f"  [{result.status}]"
-        print(f"[{len(done)}/{total}] {result.id}: {points(result.score)}/{points(result.possible)}"
-              f"{note}", file=sys.stderr, flush=True)
+        progress.update(result)
 
-    results = grade_all(assignment, found.submissions, settings, arguments.jobs, on_result)
+    try:
+        results = grade_all(assignment, found.submissions, settings, arguments.jobs, on_result)
+    finally:
+        progress.close()
     elapsed = time.perf_counter() - started
     print(summary_table(assignment, results))
     print(f"\n{total} submission(s) graded in {elapsed:.1f} s. Gradebook: {out / 'grades.csv'}; "
