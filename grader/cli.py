@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .assignment import available_assignments, load_assignment
 from .batch import grade_all
+from .cache import ResultCache
 from .discover import find_submissions
 from .errors import GraderError, UsageError
 from .progress import Progress
@@ -32,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
                         "or single notebooks")
     parser.add_argument("--out", type=Path, default=Path("grades"),
                         help="folder for grades.csv and per-submission results (default: grades/)")
+    parser.add_argument("--force", action="store_true",
+                        help="regrade every submission, also those graded into --out before from "
+                        "the same notebook with the same assignment, grader and settings")
     for flag in Settings.flags():
         parser.add_argument(f"--{flag.name.replace('_', '-')}", action="store_true",
                             help=flag.metadata["help"])
@@ -95,22 +99,33 @@ def run(argv: list[str]) -> int:
           file=sys.stderr)
     started = time.perf_counter()
     done: list[SubmissionResult] = []
+    cache = ResultCache.for_run(out, assignment, settings, reuse=not arguments.force)
+    kept, pending = cache.reuse(found.submissions)
+    if kept:
+        print(f"{len(kept)} of them are unchanged since they were graded into {out}; their results "
+              "are kept (--force regrades them).", file=sys.stderr)
     progress = Progress(total)
 
-    def on_result(result: SubmissionResult) -> None:
+    def on_result(result: SubmissionResult, reused: bool = False) -> None:
         done.append(result)
         write_submission(out, result)
         write_gradebook(out / "grades.csv", assignment, done)
-        progress.update(result)
+        if not reused:
+            cache.store(result)
+        progress.update(result, reused)
 
+    for result in kept:
+        on_result(result, reused=True)
     try:
-        results = grade_all(assignment, found.submissions, settings, arguments.jobs, on_result)
+        grade_all(assignment, pending, settings, arguments.jobs, on_result)
     finally:
         progress.close()
+    results = done
     elapsed = time.perf_counter() - started
     print(summary_table(assignment, results))
-    print(f"\n{total} submission(s) graded in {elapsed:.1f} s. Gradebook: {out / 'grades.csv'}; "
-          f"feedback: {out}/<submission>/feedback.md")
+    unchanged = f" ({len(kept)} unchanged, not regraded)" if kept else ""
+    print(f"\n{total} submission(s) graded in {elapsed:.1f} s{unchanged}. Gradebook: "
+          f"{out / 'grades.csv'}; feedback: {out}/<submission>/feedback.md")
     failed = [r.id for r in results if r.status == "grader error"]
     if failed:
         print(f"The grader itself failed on: {', '.join(failed)}", file=sys.stderr)
