@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import sys
@@ -18,6 +19,7 @@ from .progress import Progress
 from .report import summary_table, write_gradebook, write_submission
 from .results import SubmissionResult
 from .settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
+from .stats import exercise_statistics, statistics_table, write_summary
 
 EXIT_OK, EXIT_GRADER_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -123,9 +125,15 @@ def run(argv: list[str]) -> int:
     results = done
     elapsed = time.perf_counter() - started
     print(summary_table(assignment, results))
+    print("\n" + statistics_table(exercise_statistics(assignment, results)))
+    write_summary(out / "summary.json", assignment, results, {
+        "seconds": round(elapsed, 1), "jobs": arguments.jobs, "graded": len(pending),
+        "kept_from_earlier_runs": len(kept), "settings": dataclasses.asdict(settings),
+    })
     unchanged = f" ({len(kept)} unchanged, not regraded)" if kept else ""
     print(f"\n{total} submission(s) graded in {elapsed:.1f} s{unchanged}. Gradebook: "
-          f"{out / 'grades.csv'}; feedback: {out}/<submission>/feedback.md")
+          f"{out / 'grades.csv'}; feedback: {out}/<submission>/feedback.md; class statistics: "
+          f"{out / 'summary.json'}")
     failed = [r.id for r in results if r.status == "grader error"]
     if failed:
         print(f"The grader itself failed on: {', '.join(failed)}", file=sys.stderr)

@@ -106,3 +106,13 @@ def test_an_interrupted_run_keeps_what_finished_and_grades_only_the_rest_next_ti
     assert grading[-1][0] == ["zoe"]
     assert gradebook(out) == ["ada", "grace", "zoe"]
 
+
+def test_summary_json_has_the_class_statistics_and_the_run(folder, tmp_path, grading):
+    out = tmp_path / "out"
+    main([str(folder), "--out", str(out), "--jobs", "1"])
+    main([str(folder), "--out", str(out), "--jobs", "1"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["submissions"] == 2 and summary["mean_score"] == 10
+    assert [e["pass_rate"] for e in summary["exercises"]] == [1, 1, 1]
+    assert (summary["run"]["graded"], summary["run"]["kept_from_earlier_runs"]) == (0, 2)
+    assert summary["run"]["settings"]["defs_only"] is False
