@@ -24,7 +24,9 @@ import numpy
 
 from .assignment import Assignment
 from .discover import Submission
-from .results import CellFailure, CheckResult, Counterexample, ExerciseResult, SubmissionResult, Timings
+from .results import (
+    CellFailure, CheckResult, Counterexample, ExerciseResult, SubmissionResult, Timings,
+)
 from .settings import Settings
 
 FOLDER = ".cache"
@@ -62,9 +64,10 @@ def run_key(assignment: Assignment, settings: Settings) -> str:
         version = importlib.metadata.version("convolutions-grader")
     except importlib.metadata.PackageNotFoundError:
         version = "unknown"
-    add("versions", json.dumps([version, platform.python_version(), hypothesis.__version__,
-                                numpy.__version__]).encode())
-    add("exercises", json.dumps([[e.name, [c.name for c in e.checks]] for e in assignment.exercises]).encode())
+    versions = [version, platform.python_version(), hypothesis.__version__, numpy.__version__]
+    add("versions", json.dumps(versions).encode())
+    checks = [[e.name, [c.name for c in e.checks]] for e in assignment.exercises]
+    add("exercises", json.dumps(checks).encode())
     add("settings", json.dumps(dataclasses.asdict(settings), sort_keys=True).encode())
     return digest.hexdigest()[:20]
 
@@ -74,10 +77,11 @@ def result_from_json(data: dict) -> SubmissionResult:
 
     def check(record: dict) -> CheckResult:
         example = record.get("counterexample")
+        if example:
+            example = Counterexample(**{**example, "arguments": tuple(example["arguments"].items())})
         return CheckResult(
             record["exercise"], record["name"], record["description"], record["max_points"],
-            record["status"], record["message"],
-            example and Counterexample(**{**example, "arguments": tuple(example["arguments"].items())}),
+            record["status"], record["message"], example,
         )
 
     known = {"id", "path", "status", "exercises", "cell_failures", "message", "timings"}

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import functools
 import re
 import symtable
 from collections.abc import Iterable, Sequence
@@ -154,11 +155,16 @@ def _merge(units: Sequence[_Unit]) -> _Unit:
     )
 
 
+@functools.cache
+def _transformer():
+    from IPython.core.inputtransformer2 import TransformerManager  # only fast mode needs IPython
+
+    return TransformerManager()
+
+
 def _python(source: str) -> str:
     """The cell as the kernel compiles it: IPython syntax (``%magic``, ``!cmd``) made Python."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
+    return _transformer().transform_cell(source)
 
 
 def _units(cell: int, source: str) -> list[_Unit]:

@@ -66,7 +66,8 @@ class Progress:
     def update(self, result: SubmissionResult, reused: bool = False) -> None:
         self.done += 1
         self.graded += not reused
-        line = f"[{self.done}/{self.total}] {result.id}: {points(result.score)}/{points(result.possible)}"
+        score = f"{points(result.score)}/{points(result.possible)}"
+        line = f"[{self.done}/{self.total}] {result.id}: {score}"
         if result.status != "graded":
             line += f"  [{result.status}]"
         elif result.message:

@@ -48,7 +48,9 @@ def test_a_name_bound_again_by_kept_code_can_be_used_again():
 
 
 def test_a_value_a_graded_function_reads_is_kept_with_what_it_needs():
-    definitions = DEFINITIONS + "\n\ndef scale():\n    return 2\n\n\ndef get_subimages(image, shape):\n    return SCALE * image\n"
+    definitions = DEFINITIONS + (
+        "\n\ndef scale():\n    return 2\n\n\ndef get_subimages(image, shape):\n    return SCALE * image\n"
+    )
     sources = [definitions, "SCALE = scale()", "demo = get_subimages(1, (1, 1))"]
     assert runs(*sources) == [definitions, "SCALE = scale()", ""]
 
