@@ -23,6 +23,7 @@ from .execute import CodeRun, NotebookRun
 
 MIME = "application/vnd.grader.call+json"
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a larger result is refused, not loaded
+BATCH_SECONDS = 0.05  # the kernel code sends replies at least this often (``every`` there)
 
 _KERNEL_CODE = r'''
 def transport(namespace, name, calls, mime, publish_display_data=None):
@@ -30,6 +31,19 @@ def transport(namespace, name, calls, mime, publish_display_data=None):
     import numpy
     if publish_display_data is None:
         from IPython.display import publish_display_data
+    import time
+
+    # Replies go out in batches: a message per call costs more than most calls do. A batch is
+    # sent before a call starts once `every` seconds (BATCH_SECONDS) have passed since the last
+    # one or it holds `most` bytes, and whatever is left when the code stops, interrupted or not.
+    every, most = 0.05, 1 << 20
+    batch, size, sent = [], 0, time.monotonic()
+
+    def send():
+        nonlocal batch, size, sent
+        if batch:
+            publish_display_data({mime: batch})
+        batch, size, sent = [], 0, time.monotonic()
 
     def decode(argument):
         kind, value = argument
@@ -37,29 +51,36 @@ def transport(namespace, name, calls, mime, publish_display_data=None):
             return numpy.load(io.BytesIO(base64.b64decode(value)), allow_pickle=False)
         return tuple(value) if kind == "tuple" else value
 
-    function = namespace.get(name)
-    for index, arguments in enumerate(calls):
+    def call(function, arguments):
         try:
             result = function(*[decode(argument) for argument in arguments])
         except (Exception, SystemExit) as error:
             frames = [frame for frame in traceback.extract_tb(error.__traceback__)[1:]
                       if "site-packages" not in frame.filename]
             where = frames[-1] if frames else None
-            reply = {
+            return {
                 "raised": f"{type(error).__name__}: {error}"[:500],
                 "where": f"line {where.lineno} of {where.name}: {where.line}" if where else "",
             }
-        else:
-            if isinstance(result, (numpy.ndarray, numpy.number, int, float)):
-                try:
-                    buffer = io.BytesIO()
-                    numpy.save(buffer, numpy.asarray(result), allow_pickle=False)
-                    reply = {"npy": base64.b64encode(buffer.getvalue()).decode("ascii")}
-                except Exception as error:
-                    reply = {"rejected": f"returned an array that cannot be copied out: {error}"}
-            else:
-                reply = {"rejected": f"returned {type(result).__name__}, not a numpy array"}
-        publish_display_data({mime: {"index": index, **reply}})
+        if not isinstance(result, (numpy.ndarray, numpy.number, int, float)):
+            return {"rejected": f"returned {type(result).__name__}, not a numpy array"}
+        try:
+            buffer = io.BytesIO()
+            numpy.save(buffer, numpy.asarray(result), allow_pickle=False)
+            return {"npy": base64.b64encode(buffer.getvalue()).decode("ascii")}
+        except Exception as error:
+            return {"rejected": f"returned an array that cannot be copied out: {error}"}
+
+    function = namespace.get(name)
+    try:
+        for index, arguments in enumerate(calls):
+            if batch and (time.monotonic() - sent > every or size > most):
+                send()
+            reply = call(function, arguments)
+            batch.append({"index": index, **reply})
+            size += len(reply.get("npy", ""))
+    finally:
+        send()
 
 
 def inspect(namespace, names, mime, publish_display_data=None):
@@ -256,13 +277,17 @@ class FunctionCaller:
         calls = [[encode_argument(value) for value in arguments] for _, arguments in pending]
         received = 0
 
-        def on_reply(reply):
+        def on_reply(batch):
             nonlocal received
-            if isinstance(reply, dict) and reply.get("index") == received:
-                self._outcomes[pending[received][0]] = decode_reply(reply)
-                received += 1
+            for reply in batch if isinstance(batch, list) else [batch]:
+                if isinstance(reply, dict) and reply.get("index") == received:
+                    self._outcomes[pending[received][0]] = decode_reply(reply)
+                    received += 1
 
-        ran = self.transport.invoke("transport", (name, calls), on_reply, self.call_timeout)
+        # A call starts at most BATCH_SECONDS after the last message, so it gets its full time.
+        ran = self.transport.invoke(
+            "transport", (name, calls), on_reply, self.call_timeout + BATCH_SECONDS
+        )
         if received < len(pending):  # the call in flight when the code stopped gets its outcome
             self._outcomes[pending[received][0]] = (
                 Raised(ran.error or "the call ended without returning a result")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import sys
@@ -11,14 +12,17 @@ from pathlib import Path
 
 from .assignment import available_assignments, load_assignment
 from .batch import grade_all
+from .cache import ResultCache
 from .discover import Submission, find_submissions
 from .errors import GraderError, UsageError
 from .junit import write_junit
 from .oracle import make_oracle
 from .pipeline import grade_submission
-from .report import feedback_markdown, points, summary_table, write_gradebook, write_submission
+from .progress import Progress
+from .report import feedback_markdown, summary_table, write_gradebook, write_submission
 from .results import SubmissionResult
 from .settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
+from .stats import exercise_statistics, statistics_table, write_summary
 
 EXIT_OK, EXIT_GRADER_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_CHECK_FAILED = 1  # grade check: an exercise fails
@@ -27,6 +31,9 @@ SOURCES = {"reference": "reference solutions", "stored outputs": "outputs stored
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
     """Options that ``grade`` and ``grade check`` share, so both grade the same way."""
+    for flag in Settings.flags():
+        parser.add_argument(f"--{flag.name.replace('_', '-')}", action="store_true",
+                            help=flag.metadata["help"])
     parser.add_argument("--assignment", default=None,
                         help="which assignment the notebooks answer (default: the only one)")
     parser.add_argument("--exercise", action="append", default=None, metavar="NAME",
@@ -60,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                         "or single notebooks")
     parser.add_argument("--out", type=Path, default=Path("grades"),
                         help="folder for grades.csv and per-submission results (default: grades/)")
+    parser.add_argument("--force", action="store_true",
+                        help="regrade every submission, also those graded into --out before from "
+                        "the same notebook with the same assignment, grader and settings")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="submissions graded at once (default: the number of cores)")
     _add_common_options(parser)
@@ -88,6 +98,7 @@ def _settings(arguments) -> Settings:
     for name, value in changes.items():
         if not (math.isfinite(value) and value > 0):
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number, not {value:g}")
+    changes.update({flag.name: True for flag in Settings.flags() if getattr(arguments, flag.name, False)})
     return settings.replace(**changes)
 
 
@@ -127,23 +138,43 @@ def run(argv: list[str]) -> int:
           f"against the {SOURCES[oracle.mode]}...", file=sys.stderr)
     started = time.perf_counter()
     done: list[SubmissionResult] = []
+    cache = ResultCache.for_run(out, assignment, settings, reuse=not arguments.force,
+                                mode=oracle.mode)
+    kept, pending = cache.reuse(found.submissions)
+    if kept:
+        print(f"{len(kept)} of them are unchanged since they were graded into {out}; their results "
+              "are kept (--force regrades them).", file=sys.stderr)
+    progress = Progress(total)
 
-    def on_result(result: SubmissionResult) -> None:
+    def on_result(result: SubmissionResult, reused: bool = False) -> None:
         done.append(result)
         write_submission(out, result)
         write_gradebook(out / "grades.csv", assignment, done)
-        note = "" if result.status == "graded" else f"  [{result.status}]"
-        print(f"[{len(done)}/{total}] {result.id}: {points(result.score)}/{points(result.possible)}"
-              f"{note}", file=sys.stderr, flush=True)
+        if not reused:
+            cache.store(result)
+        progress.update(result, reused)
 
-    results = grade_all(assignment, found.submissions, settings, arguments.jobs, on_result,
-                        use_reference=oracle.mode == "reference")
+    for result in kept:
+        on_result(result, reused=True)
+    try:
+        grade_all(assignment, pending, settings, arguments.jobs, on_result,
+                  use_reference=oracle.mode == "reference")
+    finally:
+        progress.close()
+    results = done
     elapsed = time.perf_counter() - started
     if arguments.junit:
         write_junit(arguments.junit, results)
     print(summary_table(assignment, results))
-    print(f"\n{total} submission(s) graded in {elapsed:.1f} s. Gradebook: {out / 'grades.csv'}; "
-          f"feedback: {out}/<submission>/feedback.md")
+    print("\n" + statistics_table(exercise_statistics(assignment, results)))
+    write_summary(out / "summary.json", assignment, results, {
+        "seconds": round(elapsed, 1), "jobs": arguments.jobs, "graded": len(pending),
+        "kept_from_earlier_runs": len(kept), "settings": dataclasses.asdict(settings),
+    })
+    unchanged = f" ({len(kept)} unchanged, not regraded)" if kept else ""
+    print(f"\n{total} submission(s) graded in {elapsed:.1f} s{unchanged}. Gradebook: "
+          f"{out / 'grades.csv'}; feedback: {out}/<submission>/feedback.md; class statistics: "
+          f"{out / 'summary.json'}")
     failed = [r.id for r in results if r.status == "grader error"]
     if failed:
         print(f"The grader itself failed on: {', '.join(failed)}", file=sys.stderr)

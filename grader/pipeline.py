@@ -15,6 +15,7 @@ import nbformat
 from .assignment import Assignment, Exercise, SubCheck
 from .calls import FunctionCaller, KernelTransport
 from .check import run_check
+from .defs_only import keep_definitions
 from .discover import Submission
 from .errors import KernelLost, UnreadableNotebook
 from .execute import KERNEL_DIED, NotebookRun, read_notebook
@@ -146,9 +147,11 @@ def _grade(
     handout = _handout_cells(assignment)
     sources = {cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"}
     untouched = {name for name, source in handout.items() if source in sources}
+    graded = [exercise.name for exercise in assignment.exercises]
+    sliced = keep_definitions(notebook, graded) if settings.defs_only else None
 
     with NotebookRun(
-        notebook,
+        sliced.notebook if sliced else notebook,
         assignment.data_paths(),
         cell_timeout=settings.cell_timeout,
         total_timeout=settings.total_timeout,
@@ -176,7 +179,9 @@ def _grade(
         exercises, lost = check_exercises(assignment, caller, oracle, settings, untouched)
         status = "kernel died" if lost else "graded"
         checking = time.perf_counter() - started
+    skipped_but_needed = sliced.explain(exercises, execution.cell_failures) if sliced else ""
     return SubmissionResult(
-        submission.id, path, status, exercises, execution.cell_failures, lost,
+        submission.id, path, status, exercises, execution.cell_failures,
+        " ".join(filter(None, [lost, skipped_but_needed])),
         Timings(execution.kernel_start, execution.seconds, checking),
     )

@@ -29,13 +29,24 @@ class Settings:
         10.0, "seconds one call of a student's function may take before that check fails"
     )
     startup_timeout: float = _option(60.0, "seconds to wait for a new kernel to answer")
+    defs_only: bool = _option(
+        False, "fast mode: run imports, definitions and the setup they use, but not the demo "
+        "code that calls the notebook's own functions; says per submission if that left out "
+        "something a graded function needed"
+    )
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
 
     @classmethod
     def options(cls) -> list[dataclasses.Field]:
-        return list(dataclasses.fields(cls))
+        """The settings that take a value, such as ``--max-examples 30``."""
+        return [option for option in dataclasses.fields(cls) if option.type != "bool"]
+
+    @classmethod
+    def flags(cls) -> list[dataclasses.Field]:
+        """The settings that are off unless named, such as ``--defs-only``."""
+        return [option for option in dataclasses.fields(cls) if option.type == "bool"]
 
 
 PROFILES: dict[str, Settings] = {

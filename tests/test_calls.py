@@ -8,6 +8,7 @@ import base64
 import io
 import pickle
 import re
+import time
 from unittest import mock
 
 import IPython.display  # noqa: F401  imported now: it raises the recursion limit, which hypothesis dislikes mid-test
@@ -50,7 +51,7 @@ def transport(function, many: list[tuple], **other_names) -> list:
         exec(code, namespace)
     # the transport removes itself
     assert set(namespace) == {"student_function", "__builtins__", *other_names}
-    return [decode_reply(data[MIME]) for data in published]
+    return [decode_reply(reply) for data in published for reply in data[MIME]]
 
 
 class CountingTransport(LocalTransport):
@@ -237,6 +238,36 @@ def slow_on_ones(image):
     while (image == 1).all():
         pass
     return image + 1
+
+
+def published_by(function, many: list[tuple]) -> list:
+    """The messages the kernel-side transport publishes for these calls."""
+    encoded = [[encode_argument(value) for value in arguments] for arguments in many]
+    published = []
+    with mock.patch("IPython.display.publish_display_data", lambda data, *a, **k: published.append(data)):
+        exec(calls._invocation("transport", "f", encoded, MIME), {"f": function})
+    return published
+
+
+def test_quick_calls_reply_in_few_messages_and_in_order():
+    many = [(np.array([float(i)]),) for i in range(20)]
+    published = published_by(lambda image: image + 1, many)
+    assert len(published) < 5
+    outcomes = [decode_reply(reply) for data in published for reply in data[MIME]]
+    assert [outcome.value.item() for outcome in outcomes] == [i + 1.0 for i in range(20)]
+
+
+def test_a_batch_is_sent_before_a_call_once_its_time_is_up():
+    def slow(image):
+        time.sleep(calls.BATCH_SECONDS * 1.2)
+        return image
+
+    published = published_by(slow, [(np.zeros(1),), (np.ones(1),), (np.full(1, 2.0),)])
+    assert [[reply["index"] for reply in data[MIME]] for data in published] == [[0], [1], [2]]
+
+
+def test_kernel_code_batches_as_often_as_the_caller_expects():
+    assert f"every, most = {calls.BATCH_SECONDS!r}, " in calls._KERNEL_CODE
 
 
 def test_caller_remembers_outcomes_and_calls_once_per_input():

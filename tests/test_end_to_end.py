@@ -214,3 +214,73 @@ def test_grade_command_is_installed_and_prints_a_summary(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "correct_defs_only" in completed.stdout
     assert "10/10" in completed.stdout
+
+
+# -- fast mode (--defs-only) ---------------------------------------------------------------
+
+
+def verdicts(out: Path) -> dict:
+    """Per submission: its status, message, and every exercise with its sub-checks' verdicts."""
+    found = {}
+    for path in sorted(out.glob("*/results.json")):
+        record = json.loads(path.read_text())["extra_data"]["grader"]
+        found[record["id"]] = (record["status"], record["message"], record["exercises"])
+    return found
+
+
+@pytest.fixture(scope="module")
+def graded_examples_fast(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grades-fast")
+    code = main([str(EXAMPLES), "--out", str(out), "--jobs", "2", "--cell-timeout", "10",
+                 "--defs-only"])
+    return code, out
+
+
+def test_fast_mode_gives_every_example_the_verdicts_of_a_full_run(graded_examples, graded_examples_fast):
+    (full_code, full), (fast_code, fast) = graded_examples, graded_examples_fast
+    assert full_code == fast_code == 0
+    assert set(verdicts(fast)) == set(EXPECTED_EXAMPLE_POINTS)
+    assert verdicts(fast) == verdicts(full)
+
+
+def test_fast_mode_gives_every_test_notebook_the_verdicts_of_a_full_run(tmp_path):
+    outs = {}
+    for mode in ("full", "fast"):
+        outs[mode] = tmp_path / mode
+        options = ["--defs-only"] if mode == "fast" else []
+        assert main([str(NOTEBOOKS), "--out", str(outs[mode]), "--jobs", "2", "--cell-timeout", "10",
+                     "--call-timeout", "3", *options]) == 0
+    assert len(verdicts(outs["fast"])) == len(list(NOTEBOOKS.glob("*.ipynb")))
+    assert verdicts(outs["fast"]) == verdicts(outs["full"])
+
+
+def test_fast_mode_says_when_a_function_needed_code_it_skipped(tmp_path, assignment, settings):
+    path = tmp_path / "scale_made_by_demo.ipynb"
+    solved = (NOTEBOOKS / "correct_defs_only.ipynb").read_text()
+    notebook = json.loads(solved)
+    notebook["cells"][0]["source"] = (
+        "# Test fixture: a function that reads a value only demo code makes\n\n"
+        "`convolve` multiplies by `SCALE`, which a cell that also calls `get_subimages` sets "
+        "through `exec`. Expected: full marks in a full run; in fast mode `convolve` fails and "
+        "the result says fast mode skipped what it needed."
+    )
+    code = notebook["cells"][1]["source"]
+    code = "".join(code) if isinstance(code, list) else code
+    notebook["cells"][1]["source"] = code.replace(
+        "return (subimages * kernel).sum(axis=(2, 3))",
+        "return SCALE * (subimages * kernel).sum(axis=(2, 3))",
+    )
+    notebook["cells"].append({
+        "cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+        "source": 'windows = get_subimages(np.ones((2, 2)), (1, 1))\nexec(f"SCALE = {windows.max()}")',
+    })
+    path.write_text(json.dumps(notebook))
+
+    assert grade(path, assignment, settings).score == 10
+    fast = grade(path, assignment, settings.replace(defs_only=True))
+    assert fast.exercise("convolve").points == 0
+    assert fast.exercise("get_subimages").points == 3
+    assert fast.message == (
+        "Fast mode (--defs-only) left out code this submission needed: `convolve` needed "
+        "`SCALE`, skipped in cell 3. Grade it without --defs-only."
+    )

@@ -1,0 +1,166 @@
+"""Keep each submission's result, so grading the same folder again skips what has not changed.
+
+A result is stored in ``<out>/.cache/<run key>/<sha256 of the notebook>.json`` as soon as its
+submission is graded, so an interrupted run loses only the submissions in flight. The run key
+is a hash of everything else that can change a verdict: the assignment's files (handout, data,
+checks) and reference solutions, the grader's own code and version, the versions of Python,
+hypothesis and numpy, and the settings. Renaming a notebook does not make it new; changing a
+byte of it does. A failure of the grader itself is not kept: it is retried.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import platform
+from collections.abc import Iterable
+from pathlib import Path
+
+import hypothesis
+import numpy
+
+from .assignment import Assignment
+from .discover import Submission
+from .results import (
+    CellFailure, CheckResult, Counterexample, ExerciseResult, SubmissionResult, Timings,
+)
+from .settings import Settings
+
+FOLDER = ".cache"
+GRADER_FOLDER = Path(__file__).parent
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(
+        path for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
+def run_key(assignment: Assignment, settings: Settings, mode: str = "reference") -> str:
+    """A hash of everything besides the notebook that can change how it is graded.
+
+    ``mode`` is where expected outputs come from (see ``oracle``): a result graded against the
+    reference is not reused for a run against the stored outputs, nor the other way round.
+    """
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    for path in _files(assignment.folder):
+        add(f"assignment/{path.relative_to(assignment.folder)}", path.read_bytes())
+    try:
+        spec = importlib.util.find_spec(assignment.reference)
+    except ImportError:
+        spec = None
+    if spec and spec.origin and Path(spec.origin).is_file():
+        add("reference", Path(spec.origin).read_bytes())
+    for path in _files(GRADER_FOLDER):
+        if path.suffix == ".py":
+            add(f"grader/{path.relative_to(GRADER_FOLDER)}", path.read_bytes())
+    try:
+        version = importlib.metadata.version("convolutions-grader")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    versions = [version, platform.python_version(), hypothesis.__version__, numpy.__version__]
+    add("versions", json.dumps(versions).encode())
+    checks = [[e.name, [c.name for c in e.checks]] for e in assignment.exercises]
+    add("exercises", json.dumps(checks).encode())
+    add("settings", json.dumps(dataclasses.asdict(settings), sort_keys=True).encode())
+    add("mode", mode.encode())
+    return digest.hexdigest()[:20]
+
+
+def result_from_json(data: dict) -> SubmissionResult:
+    """The result that ``SubmissionResult.to_json`` wrote."""
+
+    def check(record: dict) -> CheckResult:
+        example = record.get("counterexample")
+        if example:
+            example = Counterexample(**{**example, "arguments": tuple(example["arguments"].items())})
+        return CheckResult(
+            record["exercise"], record["name"], record["description"], record["max_points"],
+            record["status"], record["message"], example,
+        )
+
+    known = {"id", "path", "status", "exercises", "cell_failures", "message", "timings"}
+    return SubmissionResult(
+        data["id"], data["path"], data["status"],
+        tuple(
+            ExerciseResult(e["name"], tuple(check(c) for c in e["checks"]), e["problem"])
+            for e in data["exercises"]
+        ),
+        tuple(CellFailure(**failure) for failure in data["cell_failures"]),
+        data["message"],
+        Timings(**data["timings"]),
+        # fields added to SubmissionResult later come back as they were written
+        **{f.name: data[f.name] for f in dataclasses.fields(SubmissionResult)
+           if f.name not in known and f.name in data},
+    )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` is either absent or whole, whenever the run stops."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+class ResultCache:
+    """Results of earlier runs into the same ``--out`` folder, by notebook content."""
+
+    def __init__(self, folder: Path, reuse: bool = True):
+        self.folder = folder
+        self.reuse_results = reuse  # False with --force: grade everything, but still store
+        self._keys: dict[str, str] = {}  # submission id -> sha256 of its notebook
+
+    @classmethod
+    def for_run(cls, out: Path, assignment: Assignment, settings: Settings, reuse: bool = True,
+                mode: str = "reference"):
+        return cls(out / FOLDER / run_key(assignment, settings, mode), reuse)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def reuse(
+        self, submissions: Iterable[Submission]
+    ) -> tuple[list[SubmissionResult], list[Submission]]:
+        """The results kept for unchanged submissions, and the submissions left to grade."""
+        found, pending = [], []
+        for submission in submissions:
+            key = None
+            if not submission.problem:
+                try:
+                    key = hashlib.sha256(submission.path.read_bytes()).hexdigest()
+                except OSError:
+                    pass  # graded as unreadable, and not kept
+            result = None
+            if key:
+                self._keys[submission.id] = key
+                if self.reuse_results:
+                    result = self._load(key, submission)
+            if result:
+                found.append(result)
+            else:
+                pending.append(submission)
+        return found, pending
+
+    def _load(self, key: str, submission: Submission) -> SubmissionResult | None:
+        try:
+            record = json.loads(self._path(key).read_text(encoding="utf-8"))
+            result = result_from_json(record)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # not there, or unreadable: grade again
+        return dataclasses.replace(result, id=submission.id, path=str(submission.path))
+
+    def store(self, result: SubmissionResult) -> None:
+        key = self._keys.get(result.id)
+        if key and result.status != "grader error":
+            _write_atomically(self._path(key), json.dumps(result.to_json()))
