@@ -27,6 +27,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from .errors import KernelLost, UnreadableNotebook
+from .limits import Limits, apply_limits
 from .results import CellFailure
 
 TIMEOUT_ENAME = "CellTimeout"
@@ -100,12 +101,14 @@ class NotebookRun:
         cell_timeout: float,
         total_timeout: float,
         startup_timeout: float = 60.0,
+        limits: Limits | None = None,
     ):
         self.notebook = notebook
         self.data_files = list(data_files)
         self.cell_timeout = cell_timeout
         self.total_timeout = total_timeout
         self.startup_timeout = startup_timeout
+        self.limits = limits
         self._stack = ExitStack()
         self.workdir: Path | None = None
         self.client: NotebookClient | None = None
@@ -150,6 +153,8 @@ class NotebookRun:
                 env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
         )
+        if self.limits is not None:  # before any cell runs
+            apply_limits(self.client.km.provisioner.process.pid, self.limits)
         self.kernel_start = time.perf_counter() - started
 
     def run_cells(self) -> Execution:

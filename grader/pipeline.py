@@ -19,6 +19,7 @@ from .defs_only import keep_definitions
 from .discover import Submission
 from .errors import KernelLost, UnreadableNotebook
 from .execute import KERNEL_DIED, NotebookRun, read_notebook
+from .limits import Limits
 from .oracle import Oracle, make_oracle
 from .results import CheckResult, ExerciseResult, SubmissionResult, Timings
 from .settings import Settings
@@ -156,6 +157,7 @@ def _grade(
         cell_timeout=settings.cell_timeout,
         total_timeout=settings.total_timeout,
         startup_timeout=settings.startup_timeout,
+        limits=Limits.from_settings(settings),
     ) as run:
         execution = run.run_cells()
         if execution.kernel_lost:

@@ -29,6 +29,16 @@ class Settings:
         10.0, "seconds one call of a student's function may take before that check fails"
     )
     startup_timeout: float = _option(60.0, "seconds to wait for a new kernel to answer")
+    memory_limit: float = _option(
+        8.0, "GiB of memory (address space) a notebook's kernel may use; past it, MemoryError"
+    )
+    cpu_limit: float = _option(
+        1800.0, "seconds of CPU time a notebook's kernel may use; past it, the kernel is ended"
+    )
+    file_size_limit: float = _option(
+        1024.0, "MiB a notebook may write to one file; past it, the write fails"
+    )
+    open_files_limit: int = _option(1024, "files a notebook's kernel may have open at once")
     defs_only: bool = _option(
         False, "fast mode: run imports, definitions and the setup they use, but not the demo "
         "code that calls the notebook's own functions; says per submission if that left out "
@@ -52,7 +62,7 @@ class Settings:
 PROFILES: dict[str, Settings] = {
     # Final grading: the most inputs; every student meets the same ones.
     "thorough": Settings(),
-    # A student's self-check: fewer inputs, answers quickly.
+    # Trying a change out: fewer inputs, drawn afresh (so the reference solutions are needed).
     "quick": Settings(max_examples=30),
 }
 DEFAULT_PROFILE = "thorough"

@@ -166,6 +166,22 @@ def test_raising_and_hanging_functions_fail_without_stopping_grading(assignment,
     assert result.exercise("template_match").points == 4
 
 
+def test_going_past_a_resource_limit_fails_only_that_cell(assignment, settings):
+    result = grade(NOTEBOOKS / "exceeds_limits.ipynb", assignment, settings.replace(file_size_limit=1))
+    assert result.status == "graded" and result.score == 10
+    errors = [failure.error.split(":")[0] for failure in result.cell_failures]
+    assert errors == ["MemoryError", "OSError", "OSError"]
+    assert "File too large" in result.cell_failures[1].error
+    assert "Too many open files" in result.cell_failures[2].error
+
+
+def test_without_limits_the_same_cells_succeed(assignment, settings):
+    """The fixture really depends on the limits: lifted, its cells run."""
+    lifted = settings.replace(memory_limit=1024, file_size_limit=1024, open_files_limit=4096)
+    result = grade(NOTEBOOKS / "exceeds_limits.ipynb", assignment, lifted)
+    assert result.cell_failures == ()
+
+
 def test_cell_that_ignores_the_interrupt_stops_the_kernel_and_says_which_cell(assignment, settings):
     result = grade(NOTEBOOKS / "ignores_interrupt.ipynb", assignment, settings.replace(cell_timeout=3))
     assert result.status == "kernel died" and result.score == 0

@@ -1,0 +1,47 @@
+"""Resource limits on a student's kernel, set from the grader once the kernel has started.
+
+The limits are applied with ``prlimit`` to the running kernel process before any student code
+runs in it, and every process it starts inherits them. They are set high enough that a correct
+notebook for the lesson never meets them; what a notebook does past them fails in that
+notebook alone: an allocation raises MemoryError, a write past the file size limit raises
+OSError, opening too many files raises OSError, and too much CPU time ends the kernel (which the
+grader reports as a dead kernel).
+"""
+
+from __future__ import annotations
+
+import resource
+from dataclasses import dataclass
+
+GIB = 1024**3
+MIB = 1024**2
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int  # address space of each process
+    cpu_seconds: int  # CPU time of each process
+    file_size_bytes: int  # largest file a process may write
+    open_files: int  # file descriptors of each process
+
+    @classmethod
+    def from_settings(cls, settings) -> Limits:
+        return cls(
+            memory_bytes=int(settings.memory_limit * GIB),
+            cpu_seconds=int(settings.cpu_limit),
+            file_size_bytes=int(settings.file_size_limit * MIB),
+            open_files=int(settings.open_files_limit),
+        )
+
+
+def apply_limits(pid: int, limits: Limits) -> None:
+    """Lower the limits of process ``pid``; a limit already lower than asked is kept."""
+    for kind, value in (
+        (resource.RLIMIT_AS, limits.memory_bytes),
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_FSIZE, limits.file_size_bytes),
+        (resource.RLIMIT_NOFILE, limits.open_files),
+    ):
+        soft, hard = resource.prlimit(pid, kind)
+        value = min(value, hard) if hard != resource.RLIM_INFINITY else value
+        resource.prlimit(pid, kind, (value, value))
