@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import time
+from functools import cache
 
 import nbformat
 
@@ -39,6 +40,7 @@ def all_not_checked(assignment: Assignment, problem: str) -> tuple[ExerciseResul
     return tuple(_not_checked(exercise, problem) for exercise in assignment.exercises)
 
 
+@cache
 def _handout_cells(assignment: Assignment) -> dict[str, str]:
     """The exercise cells as handed out, by function name (tagged ``exercise:<name>``)."""
     handout = nbformat.read(assignment.folder / assignment.notebook, as_version=4)
