@@ -207,13 +207,9 @@ class Oracle:
         if stored and self.stored.max_examples != max_examples:
             stored = None
         if self.references is None:
+            self.ensure_usable(max_examples)
             if stored is None:
-                raise UsageError(
-                    f"without the reference solutions only the stored inputs can be checked: "
-                    f"use --max-examples {self.stored.max_examples}"
-                    if self.stored and key in self.stored.examples
-                    else f"no stored expected outputs for {exercise.name}: {subcheck.name}"
-                )
+                raise UsageError(f"no stored expected outputs for {exercise.name}: {subcheck.name}")
             return stored
         reference = self.references[exercise.name]
         inputs = stored.inputs if stored else draw_inputs(exercise, subcheck, max_examples)
