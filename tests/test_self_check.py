@@ -8,7 +8,6 @@ import subprocess
 import sys
 import sysconfig
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import nbformat
 import pytest
