@@ -1,11 +1,12 @@
-"""Resource limits on a student's kernel, set from the grader once the kernel has started.
+"""Resource limits on a student's kernel.
 
-The limits are applied with ``prlimit`` to the running kernel process before any student code
-runs in it, and every process it starts inherits them. They are set high enough that a correct
-notebook for the lesson never meets them; what a notebook does past them fails in that
+The limits are set in the kernel's process between its fork and its exec, so they hold from its
+first instruction, and every process it starts inherits them. They are set high enough that a
+correct notebook for the lesson never meets them; what a notebook does past them fails in that
 notebook alone: an allocation raises MemoryError, a write past the file size limit raises
 OSError, opening too many files raises OSError, and too much CPU time ends the kernel (which the
-grader reports as a dead kernel).
+grader reports as a dead kernel). The number of processes is limited by the sandbox (see
+``sandbox``), since that limit does not bind root.
 """
 
 from __future__ import annotations
@@ -34,14 +35,17 @@ class Limits:
         )
 
 
-def apply_limits(pid: int, limits: Limits) -> None:
-    """Lower the limits of process ``pid``; a limit already lower than asked is kept."""
+def limit_this_process(limits: Limits) -> None:
+    """Lower this process's limits (those of every process it starts too); run before exec.
+
+    A limit already lower than asked is kept.
+    """
     for kind, value in (
         (resource.RLIMIT_AS, limits.memory_bytes),
         (resource.RLIMIT_CPU, limits.cpu_seconds),
         (resource.RLIMIT_FSIZE, limits.file_size_bytes),
         (resource.RLIMIT_NOFILE, limits.open_files),
     ):
-        soft, hard = resource.prlimit(pid, kind)
+        soft, hard = resource.getrlimit(kind)
         value = min(value, hard) if hard != resource.RLIM_INFINITY else value
-        resource.prlimit(pid, kind, (value, value))
+        resource.setrlimit(kind, (value, value))
