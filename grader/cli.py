@@ -21,6 +21,7 @@ from .pipeline import grade_submission
 from .progress import Progress
 from .report import feedback_markdown, summary_table, write_gradebook, write_submission
 from .results import SubmissionResult
+from .sandbox import check_mode, unavailable_because
 from .settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
 from .stats import exercise_statistics, statistics_table, write_summary
 
@@ -49,7 +50,8 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
     for option in Settings.options():
         parser.add_argument(
             f"--{option.name.replace('_', '-')}",
-            type={"int": int, "float": float}[option.type],
+            type={"int": int, "float": float, "str": str}[option.type],
+            choices=option.metadata["choices"] or None,
             default=None,
             help=f"{option.metadata['help']} (default: {getattr(PROFILES[DEFAULT_PROFILE], option.name)})",
         )
@@ -96,10 +98,24 @@ def _settings(arguments) -> Settings:
         if getattr(arguments, option.name) is not None
     }
     for name, value in changes.items():
+        if isinstance(value, str):  # its choices are checked by the parser
+            continue
         if not (math.isfinite(value) and value > 0):
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number, not {value:g}")
     changes.update({flag.name: True for flag in Settings.flags() if getattr(arguments, flag.name, False)})
-    return settings.replace(**changes)
+    settings = settings.replace(**changes)
+    check_mode(settings.sandbox)
+    return settings
+
+
+def _sandbox_line(settings: Settings) -> str:
+    """Whether kernels run in the sandbox, and if not, why, for the run's first lines."""
+    if settings.sandbox == "off":
+        return "Kernels run without the sandbox (--sandbox off)."
+    reason = unavailable_because()
+    if reason:
+        return f"Kernels run without the sandbox: {reason}. See the README for what still holds."
+    return "Kernels run in the sandbox: no network, only their own folder, an unprivileged user."
 
 
 def _assignment_name(requested: str | None) -> str:
@@ -136,6 +152,7 @@ def run(argv: list[str]) -> int:
     total = len(found.submissions)
     print(f"Grading {total} submission(s) for {assignment.name!r} with {arguments.jobs} job(s), "
           f"against the {SOURCES[oracle.mode]}...", file=sys.stderr)
+    print(_sandbox_line(settings), file=sys.stderr)
     started = time.perf_counter()
     done: list[SubmissionResult] = []
     cache = ResultCache.for_run(out, assignment, settings, reuse=not arguments.force,
@@ -191,6 +208,7 @@ def run_check(argv: list[str]) -> int:
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
     print(f"Checking {path} against the {SOURCES[oracle.mode]}...", file=sys.stderr)
+    print(_sandbox_line(settings), file=sys.stderr)
     result = grade_submission(Submission(path.stem, path), assignment, settings, oracle)
     if arguments.junit:
         write_junit(arguments.junit, [result])

@@ -7,6 +7,7 @@ limit is interrupted; once the notebook's total time is spent the remaining cell
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -17,23 +18,28 @@ import warnings
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from queue import Empty
 
 import nbformat
 from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from .errors import KernelLost, UnreadableNotebook
-from .limits import Limits, apply_limits
+from .limits import Limits, limit_this_process
 from .results import CellFailure
+from .sandbox import Sandbox, fresh_uid
 
 TIMEOUT_ENAME = "CellTimeout"
 KERNEL_DIED = "the kernel died"
 KERNEL_STUCK = "the cell ignored the interrupt after its time limit, so the kernel was stopped"
 INTERRUPT_GRACE = 5.0  # seconds an interrupted kernel has to take work again
+SOCKET_FOLDER_LENGTH = 90  # a Unix socket's path has room for about 107 characters
+TRUNCATED = "[The grader kept only the first {mib:g} MiB of this cell's output.]\n"
 NOT_RUN_AFTER = {
     KERNEL_DIED: "the kernel died in an earlier cell",
     KERNEL_STUCK: "the kernel was stopped after an earlier cell",
@@ -90,6 +96,59 @@ def _first_line(source: str) -> str:
     return lines[0][:120] if lines else ""
 
 
+class _SandboxedKernelManager(AsyncKernelManager):
+    """Starts the kernel inside a sandbox; interrupts it with a message, which crosses into it.
+
+    The kernel answers an interrupt message by sending SIGINT to its own process group, the
+    same signal a kernel outside a sandbox gets; a kernel that ignores it is stopped anyway.
+    """
+
+    def __init__(self, sandbox: Sandbox, workdir: Path, sockets: Path, **kwargs):
+        super().__init__(
+            kernel_name="python3",
+            transport="ipc",  # Unix sockets: the sandbox has no network to reach the grader by
+            ip=str(sockets / "k"),
+            connection_file=str(workdir / "kernel.json"),
+            **kwargs,
+        )
+        self.sandbox = sandbox
+        self.workdir = workdir
+        self.sockets = sockets
+        self.kernel_spec.interrupt_mode = "message"
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        # Called once the connection file is written: the kernel's user must be able to read it.
+        self.sandbox.hand_over(Path(self.connection_file))
+        command = super().format_kernel_cmd(extra_arguments)
+        return self.sandbox.command(command, self.workdir, self.sockets)
+
+
+class _CappedClient(NotebookClient):
+    """A notebook client that keeps at most ``output_limit`` bytes of each cell's output.
+
+    Past the cap, outputs are dropped and a note says so: a notebook that prints without end
+    costs a truncated log, not the grader's memory.
+    """
+
+    def __init__(self, notebook: nbformat.NotebookNode, *, output_limit: int, **options):
+        super().__init__(notebook, **options)
+        self.output_limit = output_limit
+        self._kept: dict[int, int] = {}  # bytes of output kept, by cell index
+
+    def output(self, outs, msg, display_id, cell_index):
+        kept = self._kept.get(cell_index, 0)
+        if kept > self.output_limit:
+            return None
+        kept += len(json.dumps(msg.get("content", {})))
+        self._kept[cell_index] = kept
+        if kept > self.output_limit:
+            note = TRUNCATED.format(mib=self.output_limit / 1024**2)
+            outs.append(nbformat.v4.new_output("stream", name="stderr", text=note))
+            self._kept[cell_index] = self.output_limit + 1
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
 class NotebookRun:
     """A notebook in its own working folder and kernel, for as long as the ``with`` lasts."""
 
@@ -102,6 +161,8 @@ class NotebookRun:
         total_timeout: float,
         startup_timeout: float = 60.0,
         limits: Limits | None = None,
+        sandbox: Sandbox | None = None,
+        output_limit: int = 1024**2,
     ):
         self.notebook = notebook
         self.data_files = list(data_files)
@@ -109,6 +170,8 @@ class NotebookRun:
         self.total_timeout = total_timeout
         self.startup_timeout = startup_timeout
         self.limits = limits
+        self.sandbox = sandbox
+        self.output_limit = output_limit
         self._stack = ExitStack()
         self.workdir: Path | None = None
         self.client: NotebookClient | None = None
@@ -133,9 +196,7 @@ class NotebookRun:
             shutil.copy(data_file, self.workdir / data_file.name)
         nbformat.write(self.notebook, self.workdir / "submission.ipynb")
 
-        self.client = NotebookClient(
-            self.notebook,
-            kernel_name="python3",
+        options = dict(
             timeout=self.cell_timeout,
             startup_timeout=self.startup_timeout,
             allow_errors=True,
@@ -145,17 +206,41 @@ class NotebookRun:
             shutdown_kernel="immediate",
             resources={"metadata": {"path": str(self.workdir)}},
         )
-        started = time.perf_counter()
         environment = {**os.environ, "MPLBACKEND": "agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        if self.sandbox is not None:
+            self.sandbox = dataclasses.replace(self.sandbox, uid=fresh_uid())
+            self.sandbox.hand_over(self.workdir)
+            sockets = self._sockets()
+            # Runs after the kernel is stopped (the stack unwinds in reverse), before the
+            # folders are removed: nothing the notebook started may outlive it or write there.
+            self._stack.callback(self.sandbox.end_processes)
+            options["km"] = _SandboxedKernelManager(self.sandbox, self.workdir, sockets)
+        self.client = _CappedClient(
+            self.notebook, kernel_name="python3", output_limit=self.output_limit, **options
+        )
+        started = time.perf_counter()
+        launch = {"preexec_fn": partial(limit_this_process, self.limits)} if self.limits else {}
         # The kernel's own log (warnings about its transport, crash reports) is not for students.
         self._stack.enter_context(
             self.client.setup_kernel(
-                env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cleanup_kc=True,  # stop the kernel at the end, also one started by our manager
+                **launch,
             )
         )
-        if self.limits is not None:  # before any cell runs
-            apply_limits(self.client.km.provisioner.process.pid, self.limits)
+        # Connected before any cell runs, so that a notebook deleting the files in its folder
+        # (the sandbox's sockets among them) cannot keep the grader from calling its functions.
+        self._call_client()
         self.kernel_start = time.perf_counter() - started
+
+    def _sockets(self) -> Path:
+        """A folder for the sandboxed kernel's sockets, whose paths must stay short."""
+        if len(str(self.workdir)) <= SOCKET_FOLDER_LENGTH:
+            return self.workdir
+        sockets = Path(tempfile.mkdtemp(prefix="grade-", dir="/tmp"))
+        self._stack.callback(shutil.rmtree, sockets, ignore_errors=True)
+        self.sandbox.hand_over(sockets)
+        return sockets
 
     def run_cells(self) -> Execution:
         """Run every code cell in order; a failure is recorded and the next cell runs.

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib.util
 import time
 from functools import cache
+from pathlib import Path
 
 import nbformat
 
@@ -20,9 +22,10 @@ from .defs_only import keep_definitions
 from .discover import Submission
 from .errors import KernelLost, UnreadableNotebook
 from .execute import KERNEL_DIED, NotebookRun, read_notebook
-from .limits import Limits
+from .limits import MIB, Limits
 from .oracle import Oracle, make_oracle
 from .results import CheckResult, ExerciseResult, SubmissionResult, Timings
+from .sandbox import make_sandbox
 from .settings import Settings
 
 
@@ -119,6 +122,35 @@ def check_exercises(
     return tuple(results), lost
 
 
+def _reference_folder(assignment: Assignment) -> list[Path]:
+    """Where the reference solutions lie, found without importing them, if they are installed."""
+    package = assignment.reference.split(".")[0]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.origin:
+        return []
+    return [Path(spec.origin).parent] if spec.submodule_search_locations else []
+
+
+def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings: Settings):
+    """A fresh kernel for ``notebook`` under every limit and protection ``settings`` asks for."""
+    sandbox = make_sandbox(
+        settings.sandbox,
+        settings.process_limit,
+        readable=[assignment.folder.parent],  # the assignment's package, for the self-check
+        hidden=_reference_folder(assignment),
+    )
+    return NotebookRun(
+        notebook,
+        assignment.data_paths(),
+        cell_timeout=settings.cell_timeout,
+        total_timeout=settings.total_timeout,
+        startup_timeout=settings.startup_timeout,
+        limits=Limits.from_settings(settings),
+        sandbox=sandbox,
+        output_limit=int(settings.output_limit * MIB),
+    )
+
+
 def grade_submission(
     submission: Submission,
     assignment: Assignment,
@@ -153,14 +185,7 @@ def _grade(
     graded = [exercise.name for exercise in assignment.exercises]
     sliced = keep_definitions(notebook, graded) if settings.defs_only else None
 
-    with NotebookRun(
-        sliced.notebook if sliced else notebook,
-        assignment.data_paths(),
-        cell_timeout=settings.cell_timeout,
-        total_timeout=settings.total_timeout,
-        startup_timeout=settings.startup_timeout,
-        limits=Limits.from_settings(settings),
-    ) as run:
+    with _open_run(sliced.notebook if sliced else notebook, assignment, settings) as run:
         execution = run.run_cells()
         if execution.kernel_lost:
             cell = next(f.index for f in execution.cell_failures if f.error == execution.kernel_lost)

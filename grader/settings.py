@@ -6,10 +6,11 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .errors import UsageError
+from .sandbox import SANDBOX_MODES
 
 
-def _option(default, help: str):
-    return field(default=default, metadata={"help": help})
+def _option(default, help: str, choices: tuple[str, ...] = ()):
+    return field(default=default, metadata={"help": help, "choices": choices})
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,17 @@ class Settings:
         1024.0, "MiB a notebook may write to one file; past it, the write fails"
     )
     open_files_limit: int = _option(1024, "files a notebook's kernel may have open at once")
+    process_limit: int = _option(
+        256, "processes and threads a notebook's kernel may have at once (in the sandbox only)"
+    )
+    output_limit: float = _option(
+        1.0, "MiB of output kept per cell; past it, the rest is dropped with a note"
+    )
+    sandbox: str = _option(
+        "auto", "run each kernel in a bubblewrap sandbox: no network, no view of other files, "
+        "an unprivileged user. auto: when root with bwrap installed; on: refuse to grade "
+        "without it; off: never", choices=SANDBOX_MODES,
+    )
     defs_only: bool = _option(
         False, "fast mode: run imports, definitions and the setup they use, but not the demo "
         "code that calls the notebook's own functions; says per submission if that left out "

@@ -1,0 +1,236 @@
+"""Run a student's kernel in a bubblewrap sandbox when the grader runs as root.
+
+Inside the sandbox the kernel sees a new root holding only the system's programs and libraries,
+the Python environment, the grader's own packages and its working folder, all read-only but the
+working folder. Other submissions, the output folder and the reference solutions are not there
+to read (the reference is also covered over if it lies inside the Python environment, as it does
+in a non-editable install). It has no network (a new network namespace with nothing in it), its
+own process and IPC namespaces, and it runs as an unprivileged user id of its own, so that a
+limit on its number of processes binds (the limit does not bind root). The grader talks to it
+through Unix sockets in the working folder, which cross the network namespace.
+
+Killing the sandbox's outer ``bwrap`` process kills everything inside: ``--die-with-parent``
+takes the kernel with it, and once the kernel is gone the namespace's first process ends,
+which ends every process left in it, however it detached itself.
+
+When the grader is not root, or ``bwrap`` is missing or cannot make namespaces here, kernels
+run without the sandbox (``--sandbox auto``, the default, says so) or the run is refused
+(``--sandbox on``). See the README for what protection holds then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .errors import UsageError
+
+SANDBOX_MODES = ("auto", "on", "off")
+FIRST_UID = 1_000_000  # sandbox user ids start here; each kernel gets one of its own
+UIDS_PER_PROCESS = 64  # user ids a grader process takes turns with, one kernel after another
+TMP_BYTES = 256 * 1024**2  # the sandbox's /tmp is memory; files there are bounded together
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+SYSTEM_FILES = (  # what the dynamic linker, clocks and fonts read; nothing about users
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/alternatives",
+    "/etc/fonts",
+)
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """How a kernel's sandbox is made: what it may read, what is covered, its process limit."""
+
+    readable: tuple[Path, ...]  # bound read-only at the same path inside
+    hidden: tuple[Path, ...]  # folders covered with an empty one, if inside a readable path
+    process_limit: int  # processes and threads the kernel's user may have at once
+    uid: int = FIRST_UID
+
+    def command(
+        self, kernel_command: list[str], workdir: Path, sockets: Path | None = None
+    ) -> list[str]:
+        """``kernel_command`` run in ``workdir`` in the sandbox.
+
+        ``workdir`` and ``sockets`` (where the kernel makes its sockets, if not in ``workdir``)
+        are the only folders it may write to besides its own /tmp.
+        """
+        arguments = [
+            "bwrap", "--die-with-parent", "--new-session",
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--hostname", "sandbox",
+            "--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+        ]  # fmt: skip
+        for folder in SYSTEM_FOLDERS:
+            if os.path.islink(folder):
+                arguments += ["--symlink", os.readlink(folder), folder]
+            elif os.path.isdir(folder):
+                arguments += ["--ro-bind", folder, folder]
+        for path in SYSTEM_FILES:
+            arguments += ["--ro-bind-try", path, path]
+        made = {Path("/"), Path("/tmp")}
+
+        def folders_on_the_way(path: Path) -> list[str]:
+            # Made open to all: bwrap would copy their modes, and a private one (such as /root,
+            # home to pyenv, or pytest's /tmp/pytest-of-root) would bar the kernel's user.
+            made_now = []
+            for folder in reversed(path.parents):
+                if folder not in made:
+                    made.add(folder)
+                    made_now += ["--perms", "0755", "--dir", str(folder)]
+            return made_now
+
+        for path in self.readable:
+            arguments += folders_on_the_way(path) + ["--ro-bind", str(path), str(path)]
+        for path in self.hidden:
+            if path.is_dir() and any(path.is_relative_to(folder) for folder in self.readable):
+                arguments += ["--tmpfs", str(path)]
+        environment = {
+            "HOME": str(workdir),
+            "TMPDIR": "/tmp",
+            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "MPLBACKEND": "agg",
+            "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+        for folder in {workdir, sockets or workdir}:
+            arguments += folders_on_the_way(folder) + ["--bind", str(folder), str(folder)]
+        arguments += ["--chdir", str(workdir), "--clearenv"]
+        for name, value in environment.items():
+            arguments += ["--setenv", name, value]
+        # Root inside may only change user: setpriv then drops every capability for good.
+        arguments += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
+        arguments += [
+            "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
+            # Set as the sandbox's user, so that it counts that user's processes only.
+            "prlimit", f"--nproc={self.process_limit}", "--",
+        ]  # fmt: skip
+        return arguments + kernel_command
+
+    def end_processes(self, patience: float = 5.0) -> None:
+        """Kill whatever still runs as the sandbox's user, and wait until it has ended."""
+        deadline = time.monotonic() + patience
+        while (left := _processes_of(self.uid)) and time.monotonic() < deadline:
+            for pid in left:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
+
+    def hand_over(self, path: Path) -> None:
+        """Make ``path`` (a file or a whole folder) the sandbox user's own."""
+        os.chown(path, self.uid, self.uid)
+        if path.is_dir():
+            for root, folders, files in os.walk(path):
+                for name in folders + files:
+                    os.chown(os.path.join(root, name), self.uid, self.uid, follow_symlinks=False)
+
+
+_turns = itertools.count()
+
+
+def fresh_uid() -> int:
+    """A user id for the next kernel: no other grader process uses it, nor this one's last."""
+    return FIRST_UID + os.getpid() * UIDS_PER_PROCESS + next(_turns) % UIDS_PER_PROCESS
+
+
+def _processes_of(uid: int) -> list[int]:
+    """The live (not zombie) processes of user ``uid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:  # it ended while we looked
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        real_uid = fields.get("Uid", "").split()[:1]
+        zombie = fields.get("State", "").strip().startswith("Z")
+        if real_uid == [str(uid)] and not zombie:
+            found.append(int(entry.name))
+    return found
+
+
+def _python_folders() -> list[Path]:
+    """The folders a kernel of this Python needs to read: its installation and its packages."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    folders |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    folders |= {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    folders.add(str(Path(__file__).resolve().parent))  # grader itself, for the self-check
+    return [Path(folder).resolve() for folder in folders if folder and Path(folder).is_dir()]
+
+
+def _outermost(paths: list[Path]) -> tuple[Path, ...]:
+    """The paths without those inside another one of them."""
+    ordered = sorted(set(paths), key=lambda path: len(path.parts))
+    kept: list[Path] = []
+    for path in ordered:
+        if not any(path.is_relative_to(outer) for outer in kept):
+            kept.append(path)
+    return tuple(kept)
+
+
+@cache
+def unavailable_because() -> str:
+    """Why the sandbox cannot be used on this machine, or "" if it can."""
+    if not sys.platform.startswith("linux"):
+        return "the sandbox needs Linux"
+    if os.geteuid() != 0:
+        return "the sandbox needs the grader to run as root (as CI runners do)"
+    for program in ("bwrap", "setpriv", "prlimit"):
+        if shutil.which(program) is None:
+            hint = " (install the bubblewrap package)" if program == "bwrap" else ""
+            return f"`{program}` is not installed{hint}"
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            probe = Sandbox(readable=(), hidden=(), process_limit=64).command(["true"], Path(folder))
+            outcome = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bwrap could not start: {error}"
+    if outcome.returncode != 0:
+        reason = (outcome.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"bwrap cannot make a sandbox on this machine: {reason}"
+    return ""
+
+
+def check_mode(mode: str) -> None:
+    """Refuse a sandbox mode that is unknown, or "on" where the sandbox cannot run."""
+    if mode not in SANDBOX_MODES:
+        raise UsageError(f"--sandbox must be one of {', '.join(SANDBOX_MODES)}, not {mode!r}")
+    if mode == "on" and unavailable_because():
+        raise UsageError(f"--sandbox on, but {unavailable_because()}")
+
+
+def make_sandbox(
+    mode: str, process_limit: int, readable: list[Path], hidden: list[Path]
+) -> Sandbox | None:
+    """The sandbox to run kernels in under ``mode``, or None to run them without one.
+
+    ``readable`` adds folders the kernel needs besides Python's (such as the assignment's
+    package); ``hidden`` lists folders it must not see even if they lie inside one of those.
+    """
+    check_mode(mode)
+    if mode == "off" or unavailable_because():
+        return None
+    return Sandbox(
+        readable=_outermost(_python_folders() + [path.resolve() for path in readable]),
+        hidden=tuple(path.resolve() for path in hidden),
+        process_limit=process_limit,
+    )
