@@ -265,7 +265,8 @@ def _restart(
             done.given_up = pending
             break
         verb = "was" if len(pending) == 1 else "were"
-        done.messages += [f"{whose[0].upper()}{whose[1:]} {verb} graded after a restart, in {fresh}.",
+        which = "another restart" if done.exercises else "a restart"
+        done.messages += [f"{whose[0].upper()}{whose[1:]} {verb} graded after {which}, in {fresh}.",
                           checked.lost]
         done.exercises += checked.exercises
         pending = checked.unreached
