@@ -22,6 +22,11 @@ before a definition later in its cell (a full run never reaches that definition)
 a skipped call changes in place (``fill(kernel)``, where ``fill`` is the notebook's); names made
 through ``globals()`` or ``exec``. When a graded function then meets a name that only skipped
 code defines, ``Sliced.explain`` says so for that submission.
+
+A restart after a notebook's kernel was lost (see ``pipeline``) runs a stricter slice,
+``keep_definitions(..., setup=False)``: imports, definitions and what the graded functions read,
+and no other setup, since a statement such as ``os._exit(1)`` or an endless loop uses none of the
+notebook's functions and would end the new kernel as it ended the first.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from .results import CellFailure, ExerciseResult
 
 _NAME_ERROR = re.compile(r"NameError: name '([A-Za-z_]\w*)' is not defined")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_DEFINES = re.compile(r"^(?:async\s+def|def|class)\s", re.MULTILINE)  # at the top level of a cell
 
 
 @dataclass(frozen=True)
@@ -198,6 +204,16 @@ class Sliced:
         self, exercises: Iterable[ExerciseResult], cell_failures: Iterable[CellFailure] = ()
     ) -> str:
         """Why this submission may be graded otherwise than in a full run, or "" if none is seen."""
+        needs = self.needed(exercises, cell_failures)
+        return needs and (
+            f"Fast mode (--defs-only) left out code this submission needed: {needs}. "
+            "Grade it without --defs-only."
+        )
+
+    def needed(
+        self, exercises: Iterable[ExerciseResult], cell_failures: Iterable[CellFailure] = ()
+    ) -> str:
+        """Which names skipped code makes were needed, and by what, as a phrase ("" if none)."""
         found: dict[tuple[str, str], None] = {}
         for exercise in exercises:
             if exercise.problem.startswith(f"`{exercise.name}` is not defined"):
@@ -211,27 +227,31 @@ class Sliced:
             for name in _NAME_ERROR.findall(failure.error):
                 if name in self.skipped:
                     found[(f"cell {failure.index}", name)] = None
-        if not found:
-            return ""
-        needs = "; ".join(
+        return "; ".join(
             f"`{name}` is made only by skipped code (cell {self.skipped[name]})"
             if who == f"`{name}`"
             else f"{who} needed `{name}`, skipped in cell {self.skipped[name]}"
             for who, name in found
         )
-        return (
-            f"Fast mode (--defs-only) left out code this submission needed: {needs}. "
-            "Grade it without --defs-only."
-        )
 
 
-def keep_definitions(notebook: nbformat.NotebookNode, graded: Iterable[str]) -> Sliced:
-    """A copy of ``notebook`` in which only what fast mode keeps is left to run (see above)."""
+def keep_definitions(
+    notebook: nbformat.NotebookNode, graded: Iterable[str], *, setup: bool = True
+) -> Sliced:
+    """A copy of ``notebook`` in which only what fast mode keeps is left to run (see above).
+
+    With ``setup=False`` only imports, definitions and what the graded functions read are kept,
+    not the other statements that use none of the notebook's functions: a restart after the
+    kernel was lost runs this, since one of those statements may be what ended the kernel. A
+    cell that runs whole (a cell magic) is kept then only if a line of it starts a function or
+    class definition.
+    """
     cells = [
         (index, cell) for index, cell in enumerate(notebook.cells)
         if cell.get("cell_type") == "code" and cell.source.strip()
     ]
     units = [unit for index, cell in cells for unit in _units(index, cell.source)]
+    sources = {index: cell.source for index, cell in cells}
     # A call on a module, such as np.unravel_index(...), is taken to read it, not to change it.
     modules = set().union(*(unit.modules for unit in units))
     units = [dataclasses.replace(unit, touches=unit.touches - modules) for unit in units]
@@ -253,10 +273,16 @@ def keep_definitions(notebook: nbformat.NotebookNode, graded: Iterable[str]) -> 
     made_by_skipped: set[str] = set()
     kept: list[bool] = []
     for number, unit in enumerate(units):
-        keep = (
-            unit.whole or unit.definition or number in wanted
-            or not unit.reads & (defined | made_by_skipped)
-        )
+        if setup:
+            keep = (
+                unit.whole or unit.definition or number in wanted
+                or not unit.reads & (defined | made_by_skipped)
+            )
+        else:
+            keep = (
+                unit.definition or number in wanted
+                or (unit.whole and bool(_DEFINES.search(sources[unit.cell])))
+            )
         if keep:
             made_by_skipped -= unit.binds
         else:

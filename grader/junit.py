@@ -23,6 +23,11 @@ def junit_xml(results: Iterable[SubmissionResult]) -> ET.ElementTree:
             errors=str(sum(check.status == "error" for check in checks)),
             time=f"{result.timings.checking:.3f}",
         )
+        # The submission's status, such as "salvaged" (graded after a restart), and why.
+        ET.SubElement(suite, "properties").extend(
+            [ET.Element("property", name="status", value=result.status)]
+            + ([ET.Element("property", name="message", value=result.message)] if result.message else [])
+        )
         for check in checks:
             case = ET.SubElement(
                 suite, "testcase", classname=f"{result.id}.{check.exercise}", name=check.name

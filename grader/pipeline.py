@@ -2,6 +2,12 @@
 
 Whatever goes wrong with one notebook ends as a ``SubmissionResult`` with a status and a
 message; nothing here lets a student's file stop the batch.
+
+A lost kernel does not end grading. If it dies or is stopped while the notebook runs (status
+"salvaged"), or while a graded function is called (that sub-check fails), the functions not yet
+checked are checked after a restart: a fresh kernel that runs only the imports and definitions
+of the cells that ran (``keep_definitions(..., setup=False)``), so that what ended the first
+kernel is left out. Only if a restart loses its kernel too is the status "kernel died".
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ import dataclasses
 import difflib
 import importlib.util
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -21,10 +29,10 @@ from .check import run_check
 from .defs_only import keep_definitions
 from .discover import Submission
 from .errors import KernelLost, UnreadableNotebook
-from .execute import KERNEL_DIED, NotebookRun, read_notebook
+from .execute import KERNEL_DIED, KERNEL_STUCK, Execution, NotebookRun, read_notebook
 from .limits import MIB, Limits
 from .oracle import Oracle, make_oracle
-from .results import CheckResult, ExerciseResult, SubmissionResult, Timings
+from .results import CellFailure, CheckResult, ExerciseResult, SubmissionResult, Timings
 from .sandbox import make_sandbox
 from .settings import Settings
 
@@ -69,37 +77,47 @@ def _missing_message(name: str, kind: str, callables: list[str], untouched: bool
     return message
 
 
-def check_exercises(
+@dataclass(frozen=True)
+class _Checked:
+    """What checking in one kernel found before it ended or lost its kernel."""
+
+    exercises: tuple[ExerciseResult, ...]  # each one checked, or begun when the kernel was lost
+    unreached: tuple[str, ...] = ()  # exercises not begun, because the kernel was lost first
+    lost: str = ""  # how the kernel was lost, "" if it was not
+    seconds: float = 0.0
+
+
+def _check_until_lost(
     assignment: Assignment,
     caller: FunctionCaller,
     oracle: Oracle,
     settings: Settings,
     untouched: set[str] = frozenset(),
-) -> tuple[tuple[ExerciseResult, ...], str]:
-    """Check every exercise the kernel defines; a missing one scores zero with a reason.
+) -> _Checked:
+    """Check each exercise in turn; stop at the first call that loses the kernel.
 
-    Returns the results and, if the kernel was lost on the way, why: the checks it did not
-    reach carry status "error" and that reason.
+    That call's sub-check fails (the function ended or hung the kernel) and the exercise's later
+    sub-checks are not run; the exercises after it are left ``unreached``.
     """
-    lost = ""
+    started = time.perf_counter()
+    names = tuple(exercise.name for exercise in assignment.exercises)
     try:
-        kinds, callables = caller.inspect([exercise.name for exercise in assignment.exercises])
+        kinds, callables = caller.inspect(list(names))
     except KernelLost as error:
-        lost = f"The kernel stopped answering before the checks: {error.reason}."
-        return all_not_checked(assignment, lost), lost
+        lost = f"The kernel stopped answering before the checks ({error.reason})."
+        return _Checked((), names, lost, time.perf_counter() - started)
     results = []
-    for exercise in assignment.exercises:
+    for number, exercise in enumerate(assignment.exercises):
         kind = kinds[exercise.name]
-        if lost or kind != "callable":
-            problem = lost or _missing_message(
-                exercise.name, kind, callables, exercise.name in untouched
-            )
+        if kind != "callable":
+            problem = _missing_message(exercise.name, kind, callables, exercise.name in untouched)
             results.append(_not_checked(exercise, problem))
             continue
-        checks = []
+        checks: list[CheckResult] = []
+        lost = ""
         for check in exercise.checks:
             if lost:
-                checks.append(_unchecked(exercise, check, lost))
+                checks.append(_unchecked(exercise, check, f"Not run: {lost}"))
                 continue
             try:
                 examples = oracle.examples(exercise, check, settings.max_examples)
@@ -109,17 +127,40 @@ def check_exercises(
                 )
             except KernelLost as error:
                 lost = (
-                    f"The kernel stopped answering while `{exercise.name}` was checked: "
-                    f"{error.reason}."
+                    f"Calling `{exercise.name}` in the sub-check \"{check.name}\" lost the "
+                    f"kernel: {error.reason}."
                 )
-                checks.append(_unchecked(exercise, check, lost))
-        problem = (
-            "Its exercise cell is still as handed out: fill it in."
-            if exercise.name in untouched and any(c.status != "passed" for c in checks)
-            else ""
-        )
-        results.append(ExerciseResult(exercise.name, tuple(checks), problem))
-    return tuple(results), lost
+                checks.append(
+                    CheckResult(exercise.name, check.name, check.description, check.points,
+                                "failed", lost)
+                )
+        notes = [f"{lost} That sub-check fails; the ones after it were not run."] if lost else []
+        if exercise.name in untouched and any(c.status != "passed" for c in checks):
+            notes.append("Its exercise cell is still as handed out: fill it in.")
+        results.append(ExerciseResult(exercise.name, tuple(checks), " ".join(notes)))
+        if lost:
+            return _Checked(tuple(results), names[number + 1:], lost, time.perf_counter() - started)
+    return _Checked(tuple(results), seconds=time.perf_counter() - started)
+
+
+def check_exercises(
+    assignment: Assignment,
+    caller: FunctionCaller,
+    oracle: Oracle,
+    settings: Settings,
+    untouched: set[str] = frozenset(),
+) -> tuple[tuple[ExerciseResult, ...], str]:
+    """Check every exercise the kernel defines; a missing one scores zero with a reason.
+
+    Returns the results and, if the kernel was lost on the way, how: the exercises it did not
+    reach carry status "error" and that reason.
+    """
+    checked = _check_until_lost(assignment, caller, oracle, settings, untouched)
+    unreached = tuple(
+        _not_checked(exercise, checked.lost)
+        for exercise in assignment.exercises if exercise.name in checked.unreached
+    )
+    return checked.exercises + unreached, checked.lost
 
 
 def _reference_folder(assignment: Assignment) -> list[Path]:
@@ -132,7 +173,10 @@ def _reference_folder(assignment: Assignment) -> list[Path]:
 
 
 def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings: Settings):
-    """A fresh kernel for ``notebook`` under every limit and protection ``settings`` asks for."""
+    """A fresh kernel for ``notebook`` under every limit and protection ``settings`` asks for.
+
+    The first run and every restart are made here.
+    """
     sandbox = make_sandbox(
         settings.sandbox,
         settings.process_limit,
@@ -163,6 +207,103 @@ def grade_submission(
     return dataclasses.replace(result, mode=oracle.mode)
 
 
+def _check_in(run: NotebookRun, assignment: Assignment, oracle: Oracle, settings: Settings,
+              untouched: set[str]) -> _Checked:
+    caller = FunctionCaller(KernelTransport(run), settings.call_timeout)
+    return _check_until_lost(assignment, caller, oracle, settings, untouched)
+
+
+def _lost_in(execution: Execution) -> tuple[int, str]:
+    """The cell where a run lost its kernel, and what happened there, as a clause."""
+    cell = next(f.index for f in execution.cell_failures if f.error == execution.kernel_lost)
+    if execution.kernel_lost == KERNEL_DIED:
+        return cell, f"its kernel died in cell {cell}"
+    return cell, (f"cell {cell} ran past its time limit and ignored the interrupt, so its kernel "
+                  "was stopped")
+
+
+FIX = {
+    KERNEL_DIED: "so that it runs from top to bottom (Restart & Run All) without its kernel dying.",
+    KERNEL_STUCK: "so that no cell runs forever or blocks Ctrl-C.",
+}
+
+
+def _names(names: Iterable[str]) -> str:
+    quoted = [f"`{name}`" for name in names]
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1] if len(quoted) > 1 else "".join(quoted)
+
+
+@dataclass
+class _Restarts:
+    """What checking in fresh kernels found, after the first one was lost."""
+
+    exercises: list[ExerciseResult] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    explained: str = ""  # what the graded functions needed that the restarts left out
+    given_up: tuple[str, ...] = ()  # exercises left unchecked: a restart lost its kernel too
+    checking: float = 0.0
+    seconds: float = 0.0  # starting the kernels and running the definitions
+
+
+def _restart(
+    notebook: nbformat.NotebookNode,
+    upto: int,
+    pending: tuple[str, ...],
+    assignment: Assignment,
+    oracle: Oracle,
+    settings: Settings,
+    untouched: set[str],
+) -> _Restarts:
+    """Check the ``pending`` exercises in fresh kernels that run the definitions of cells 1 to ``upto``.
+
+    Only imports, definitions and what the graded functions read run (see ``defs_only``), so
+    what ended the first kernel is left out. A call that loses a restarted kernel fails its
+    sub-check, and the exercises after it get another restart; each restart checks at least one
+    more exercise, or it lost its kernel before the checks and grading gives up.
+    """
+    done = _Restarts()
+    graded = [exercise.name for exercise in assignment.exercises]
+    sliced = keep_definitions(_head(notebook, upto), graded, setup=False)
+    fresh = f"a fresh kernel that ran only the imports and definitions of cells 1 to {upto}"
+    failures: tuple[CellFailure, ...] = ()
+    while pending:
+        with _open_run(sliced.notebook, assignment, settings) as run:
+            execution = run.run_cells()
+            checked = (
+                _Checked((), pending) if execution.kernel_lost
+                else _check_in(run, assignment.only(pending), oracle, settings, untouched)
+            )
+        done.seconds += execution.kernel_start + execution.seconds
+        done.checking += checked.seconds
+        failures += execution.cell_failures
+        whose = "its functions" if len(pending) == len(graded) else _names(pending)
+        if checked.unreached == pending:  # lost before checking any
+            what = (
+                _lost_in(execution)[1] if execution.kernel_lost
+                else checked.lost[0].lower() + checked.lost[1:].rstrip(".")
+            )
+            done.messages.append(
+                f"A restart, in {fresh}, failed too: {what}, so {whose} could not be graded."
+            )
+            done.given_up = pending
+            break
+        verb = "was" if len(pending) == 1 else "were"
+        which = "another restart" if done.exercises else "a restart"
+        done.messages += [f"{whose[0].upper()}{whose[1:]} {verb} graded after {which}, in {fresh}.",
+                          checked.lost]
+        done.exercises += checked.exercises
+        pending = checked.unreached
+    needs = sliced.needed(done.exercises, failures)
+    if needs:
+        done.explained = f"The restart left out code this submission needed: {needs}."
+    return done
+
+
+def _head(notebook: nbformat.NotebookNode, cells: int) -> nbformat.NotebookNode:
+    """The notebook's first ``cells`` cells."""
+    return nbformat.NotebookNode({**notebook, "cells": notebook.cells[:cells]})
+
+
 def _grade(
     submission: Submission, assignment: Assignment, settings: Settings, oracle: Oracle
 ) -> SubmissionResult:
@@ -187,30 +328,37 @@ def _grade(
 
     with _open_run(sliced.notebook if sliced else notebook, assignment, settings) as run:
         execution = run.run_cells()
-        if execution.kernel_lost:
-            cell = next(f.index for f in execution.cell_failures if f.error == execution.kernel_lost)
-            problem = (
-                f"The notebook's kernel died in cell {cell}, so its functions could not be "
-                "called. Check that the notebook runs from top to bottom (Restart & Run All) "
-                "without the kernel crashing."
-                if execution.kernel_lost == KERNEL_DIED
-                else f"Cell {cell} ran past its time limit and ignored the interrupt, so the "
-                "kernel was stopped and the notebook's functions could not be called. Make sure "
-                "no cell runs forever or blocks Ctrl-C."
-            )
-            return SubmissionResult(
-                submission.id, path, "kernel died", all_not_checked(assignment, problem),
-                execution.cell_failures, problem,
-                Timings(execution.kernel_start, execution.seconds, 0.0),
-            )
-        started = time.perf_counter()
-        caller = FunctionCaller(KernelTransport(run), settings.call_timeout)
-        exercises, lost = check_exercises(assignment, caller, oracle, settings, untouched)
-        status = "kernel died" if lost else "graded"
-        checking = time.perf_counter() - started
-    skipped_but_needed = sliced.explain(exercises, execution.cell_failures) if sliced else ""
+        checked = (
+            _Checked((), tuple(graded)) if execution.kernel_lost
+            else _check_in(run, assignment, oracle, settings, untouched)
+        )
+    status = "graded"
+    messages = [checked.lost]
+    upto = len(notebook.cells)
+    if execution.kernel_lost:
+        upto, what = _lost_in(execution)
+        status = "salvaged"
+        messages = [f"The notebook could not run to the end: {what}; the cells after it never ran."]
+    restarts = (
+        _restart(notebook, upto, checked.unreached, assignment, oracle, settings, untouched)
+        if checked.unreached else _Restarts()
+    )
+    messages += restarts.messages
+    if restarts.given_up:
+        status = "kernel died"
+    if execution.kernel_lost:
+        anyway = " anyway," if status == "salvaged" else ""
+        messages.append(f"Fix the notebook{anyway} {FIX[execution.kernel_lost]}")
+    messages.append(restarts.explained)
+    if sliced:
+        messages.append(sliced.explain(checked.exercises, execution.cell_failures))
+    message = " ".join(filter(None, messages))
+
+    found = {e.name: e for e in checked.exercises + tuple(restarts.exercises)}
     return SubmissionResult(
-        submission.id, path, status, exercises, execution.cell_failures,
-        " ".join(filter(None, [lost, skipped_but_needed])),
-        Timings(execution.kernel_start, execution.seconds, checking),
+        submission.id, path, status,
+        tuple(found.get(e.name) or _not_checked(e, message) for e in assignment.exercises),
+        execution.cell_failures, message,
+        Timings(execution.kernel_start, execution.seconds, checked.seconds + restarts.checking,
+                restarts.seconds),
     )

@@ -66,10 +66,9 @@ def gradescope_results(result: SubmissionResult) -> dict:
         for exercise in result.exercises
         for check in exercise.checks
     ]
-    timings = result.timings
     return {
         "score": result.score,
-        "execution_time": round(timings.kernel_start + timings.execution + timings.checking, 3),
+        "execution_time": round(result.timings.total, 3),
         "output": result.message or f"Graded: {points(result.score)} of {points(result.possible)} points.",
         "tests": tests,
         "extra_data": {"status": result.status, "grader": result.to_json()},

@@ -7,7 +7,9 @@ from typing import Literal
 
 CheckStatus = Literal["passed", "failed", "error", "timeout"]
 CellStatus = Literal["error", "timeout", "not run"]
-SubmissionStatus = Literal["graded", "unreadable", "kernel died", "grader error"]
+# "salvaged": the notebook's kernel was lost before its last cell, and its functions were graded
+# in a fresh kernel that ran only its imports and definitions (the message says where and why).
+SubmissionStatus = Literal["graded", "salvaged", "unreadable", "kernel died", "grader error"]
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,16 @@ class CellFailure:
 
 @dataclass(frozen=True)
 class Timings:
+    """Seconds spent on one submission, by stage."""
+
     kernel_start: float = 0.0
     execution: float = 0.0
-    checking: float = 0.0
+    checking: float = 0.0  # in every kernel, restarted ones included
+    restarts: float = 0.0  # starting fresh kernels and running definitions after one was lost
+
+    @property
+    def total(self) -> float:
+        return self.kernel_start + self.execution + self.checking + self.restarts
 
     def to_json(self) -> dict:
         return asdict(self)

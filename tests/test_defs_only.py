@@ -24,9 +24,10 @@ def notebook(*sources: str) -> nbformat.NotebookNode:
     )
 
 
-def runs(*sources: str, graded=GRADED) -> list[str]:
-    """What fast mode leaves to run of each code cell."""
-    return [cell.source for cell in keep_definitions(notebook(*sources), graded).notebook.cells[1:]]
+def runs(*sources: str, graded=GRADED, setup=True) -> list[str]:
+    """What fast mode (or, without ``setup``, a restart) leaves to run of each code cell."""
+    sliced = keep_definitions(notebook(*sources), graded, setup=setup)
+    return [cell.source for cell in sliced.notebook.cells[1:]]
 
 
 def test_demo_calls_of_the_notebooks_functions_are_skipped_and_setup_kept():
@@ -130,3 +131,26 @@ def test_a_name_error_a_full_run_meets_as_well_is_not_blamed_on_fast_mode():
     sliced = keep_definitions(notebook(DEFINITIONS, "blurred = convolve(photo, 1)"), GRADED)
     assert sliced.explain([exercise("convolve", "raised NameError: name 'photo' is not defined")]) == ""
     assert sliced.explain([exercise("convolve")]) == ""
+
+
+# -- the stricter slice a restart runs after the kernel was lost ------------------------------
+
+
+def test_without_setup_code_that_ends_the_kernel_is_skipped():
+    assert runs(DEFINITIONS, "import os\n\nos._exit(1)", setup=False) == [DEFINITIONS, "import os\n\n"]
+
+
+def test_without_setup_an_endless_loop_that_ignores_ctrl_c_is_skipped():
+    source = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    assert runs(DEFINITIONS, source, setup=False) == [DEFINITIONS, "import signal\n\n\n"]
+
+
+def test_without_setup_what_a_graded_function_reads_is_still_kept():
+    definitions = DEFINITIONS + "\n\ndef get_subimages(image, shape):\n    return SCALE * image\n"
+    sources = [definitions, 'photo = iio.imread("dubs.jpg")\nSCALE = 2 * len("ab")', "print(photo)"]
+    assert runs(*sources, setup=False) == [definitions, '\nSCALE = 2 * len("ab")', ""]
+
+
+def test_without_setup_a_cell_magic_is_kept_only_if_it_defines_something():
+    defining = "%%time\ndef convolve(image, kernel):\n    return image"
+    assert runs(defining, "%%time\nprint(1)", setup=False) == [defining, ""]

@@ -182,11 +182,64 @@ def test_without_limits_the_same_cells_succeed(assignment, settings):
     assert result.cell_failures == ()
 
 
-def test_cell_that_ignores_the_interrupt_stops_the_kernel_and_says_which_cell(assignment, settings):
+RESTARTED = (
+    "Its functions were graded after a restart, in a fresh kernel that ran only the imports and "
+    "definitions of cells 1 to 3."
+)
+
+
+def test_kernel_that_dies_in_a_cell_still_has_its_functions_graded_after_a_restart(assignment, settings):
+    result = grade(NOTEBOOKS / "kernel_dies.ipynb", assignment, settings)
+    assert (result.status, result.score) == ("salvaged", 10)
+    assert result.message == (
+        "The notebook could not run to the end: its kernel died in cell 3; the cells after it "
+        f"never ran. {RESTARTED} Fix the notebook anyway, so that it runs from top to bottom "
+        "(Restart & Run All) without its kernel dying."
+    )
+    assert [(f.index, f.status) for f in result.cell_failures] == [(3, "error"), (4, "not run")]
+    assert result.timings.restarts > 0
+
+
+def test_cell_that_ignores_the_interrupt_is_named_and_the_functions_graded_after_a_restart(
+    assignment, settings
+):
     result = grade(NOTEBOOKS / "ignores_interrupt.ipynb", assignment, settings.replace(cell_timeout=3))
-    assert result.status == "kernel died" and result.score == 0
-    assert result.message.startswith("Cell 3 ran past its time limit and ignored the interrupt")
+    assert (result.status, result.score) == ("salvaged", 10)
+    assert result.message == (
+        "The notebook could not run to the end: cell 3 ran past its time limit and ignored the "
+        f"interrupt, so its kernel was stopped; the cells after it never ran. {RESTARTED} Fix the "
+        "notebook anyway, so that no cell runs forever or blocks Ctrl-C."
+    )
     assert [(f.index, f.status) for f in result.cell_failures] == [(3, "timeout"), (4, "not run")]
+
+
+def test_setup_that_ends_the_kernel_again_on_restart_scores_zero(assignment, settings):
+    result = grade(NOTEBOOKS / "setup_kills_kernel.ipynb", assignment, settings)
+    assert (result.status, result.score) == ("kernel died", 0)
+    assert result.message == (
+        "The notebook could not run to the end: its kernel died in cell 3; the cells after it "
+        "never ran. A restart, in a fresh kernel that ran only the imports and definitions of "
+        "cells 1 to 3, failed too: its kernel died in cell 3, so its functions could not be "
+        "graded. Fix the notebook so that it runs from top to bottom (Restart & Run All) "
+        "without its kernel dying."
+    )
+    assert all(exercise.problem == result.message for exercise in result.exercises)
+
+
+def test_function_that_ends_the_kernel_fails_and_the_next_ones_are_checked_after_a_restart(
+    assignment, settings
+):
+    result = grade(NOTEBOOKS / "function_ends_kernel.ipynb", assignment, settings)
+    assert (result.status, points(result)) == ("graded", (3, 0, 4))
+    lost = ('Calling `convolve` in the sub-check "output shape" lost the kernel: the kernel died '
+            "during a call.")
+    assert list(statuses(result, "convolve").values()) == ["failed", "error", "error"]
+    assert result.exercise("convolve").problem.startswith(lost)
+    assert result.message == (
+        f"{lost} `template_match` was graded after a restart, in a fresh kernel that ran only the "
+        "imports and definitions of cells 1 to 3."
+    )
+    assert result.cell_failures == ()
 
 
 def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
@@ -209,14 +262,22 @@ def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
         rows = {row["submission"]: row for row in csv.DictReader(handle)}
     assert {name: (row["status"], row["total"]) for name, row in rows.items()} == {
         "bob": ("graded", "10"),
-        "crashes": ("kernel died", "0"),
+        "crashes": ("salvaged", "10"),
         "empty": ("unreadable", "0"),
         "not_json": ("unreadable", "0"),
         "two_notebooks": ("unreadable", "0"),
     }
     assert rows["empty"]["message"].endswith("is not a readable notebook: the file is empty")
     assert "2 notebooks" in rows["two_notebooks"]["message"]
-    assert rows["crashes"]["message"].startswith("The notebook's kernel died in cell 3,")
+    crashed = "The notebook could not run to the end: its kernel died in cell 3;"
+    assert rows["crashes"]["message"].startswith(crashed)
+    assert "graded after a restart" in rows["crashes"]["message"]
+    assert f"> {rows['crashes']['message']}" in (out / "crashes" / "feedback.md").read_text()
+    results = json.loads((out / "crashes" / "results.json").read_text())
+    assert results["output"] == rows["crashes"]["message"]
+    assert results["extra_data"]["status"] == "salvaged"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["statuses"] == {"graded": 1, "salvaged": 1, "unreadable": 3}
     assert "Skipped 1 file(s) that are not notebooks: notes.txt" in capsys.readouterr().err
 
 

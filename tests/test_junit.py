@@ -34,3 +34,15 @@ def test_each_sub_check_is_a_test_case_with_its_verdict(tmp_path):
     assert missing.find("error").get("message") == "`template_match` is not defined"
     points = {p.get("name"): p.get("value") for p in cases[("linus.convolve", "output shape")].iter("property")}
     assert points == {"points": "1", "max_points": "1"}
+
+
+def test_each_suite_says_the_submissions_status_and_message(tmp_path):
+    path = tmp_path / "junit.xml"
+    salvaged = SubmissionResult("ada", "ada.ipynb", "salvaged", message="The notebook could not run to the end.")
+    write_junit(path, [result(), salvaged])
+    suites = ET.parse(path).getroot().findall("testsuite")
+    found = [{p.get("name"): p.get("value") for p in suite.find("properties")} for suite in suites]
+    assert found == [
+        {"status": "graded"},
+        {"status": "salvaged", "message": "The notebook could not run to the end."},
+    ]

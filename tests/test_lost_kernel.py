@@ -1,0 +1,72 @@
+"""Checking goes on past a call that loses the kernel. No kernels: a fake caller loses it."""
+
+from grader.errors import KernelLost
+from grader.pipeline import check_exercises
+from grader.settings import Settings
+from solutions import convolutions as reference
+
+from fake_caller import FakeCaller, stored_oracle
+
+SETTINGS = Settings()  # the stored inputs: 100 per sub-check
+
+
+class Caller:
+    """Each exercise answers as the reference does, except ``dies``, whose calls lose the kernel."""
+
+    def __init__(self, dies: str = "", lost_before_checks: bool = False):
+        self.dies = dies
+        self.lost_before_checks = lost_before_checks
+        self.fakes = {
+            name: FakeCaller(getattr(reference, name))
+            for name in ("get_subimages", "convolve", "template_match")
+        }
+
+    def inspect(self, names):
+        if self.lost_before_checks:
+            raise KernelLost("the kernel died during a call")
+        return {name: "callable" for name in names}, list(names)
+
+    def prefetch(self, name, many):
+        if name == self.dies:
+            raise KernelLost("the kernel died during a call")
+        self.fakes[name].prefetch(name, many)
+
+    def call(self, name, arguments):
+        if name == self.dies:
+            raise KernelLost("the kernel died during a call")
+        return self.fakes[name].call(name, arguments)
+
+
+def statuses(exercise):
+    return [check.status for check in exercise.checks]
+
+
+def test_the_call_that_loses_the_kernel_fails_its_sub_check_and_stops_its_exercise(assignment):
+    results, lost = check_exercises(assignment, Caller(dies="convolve"), stored_oracle(assignment),
+                                    SETTINGS)
+    by_name = {exercise.name: exercise for exercise in results}
+    assert lost == (
+        'Calling `convolve` in the sub-check "output shape" lost the kernel: the kernel died '
+        "during a call."
+    )
+    assert statuses(by_name["get_subimages"]) == ["passed"] * 3
+    assert statuses(by_name["convolve"]) == ["failed", "error", "error"]
+    assert by_name["convolve"].problem == lost + " That sub-check fails; the ones after it were not run."
+    assert by_name["convolve"].checks[0].message == lost
+    # not reached in this kernel: the pipeline checks it after a restart
+    assert statuses(by_name["template_match"]) == ["error"] * 3
+    assert by_name["template_match"].problem == lost
+
+
+def test_a_kernel_lost_before_the_checks_leaves_every_exercise_unchecked(assignment):
+    results, lost = check_exercises(assignment, Caller(lost_before_checks=True),
+                                    stored_oracle(assignment), SETTINGS)
+    assert lost == "The kernel stopped answering before the checks (the kernel died during a call)."
+    assert [exercise.problem for exercise in results] == [lost] * 3
+    assert all(statuses(exercise) == ["error"] * len(exercise.checks) for exercise in results)
+
+
+def test_without_a_lost_kernel_every_exercise_is_checked(assignment):
+    results, lost = check_exercises(assignment, Caller(), stored_oracle(assignment), SETTINGS)
+    assert lost == ""
+    assert all(check.status == "passed" for exercise in results for check in exercise.checks)
