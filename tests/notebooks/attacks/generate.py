@@ -173,7 +173,8 @@ try:
     import grader.compare
     import grader.selfcheck
 
-    compare, check, calls = (sys.modules[f"grader.{name}"] for name in ("compare", "check", "calls"))
+    compare, check, calls = (sys.modules[f"grader.{name}"] for name in ("compare", "check",
+                                                                         "calls"))
     compare.same_shape = always_matches
     compare._shape_and_kind = always_matches
     compare.close = lambda *args, **kwargs: always_matches
@@ -236,8 +237,8 @@ folder = os.getcwd()
 for _ in range(3):  # here, the parent and the grandparent
     for name, text in (
         ("results.json", json.dumps(fake)),
-        ("grades.csv", "submission,get_subimages,convolve,template_match,total,possible,status,message\\n"
-                       "03_fake_scores,3,3,4,10,10,graded,\\n"),
+        ("grades.csv", "submission,get_subimages,convolve,template_match,total,possible,"
+                       "status,message\\n03_fake_scores,3,3,4,10,10,graded,\\n"),
         ("feedback.md", "# Feedback for 03_fake_scores\\n\\n**Score: 10 / 10**\\n"),
     ):
         try:
@@ -254,13 +255,15 @@ attack(
     "04_writes_output_folder",
     """# Attack 4: write into the grader's output folder
 
-**Attack:** the test puts the absolute `--out` folder into `OUT`. The notebook writes a
-full-marks `results.json` and `feedback.md` into its own folder there, a `grades.csv` giving
-everyone 10/10, and a full-marks `results.json` over the one of another student
-(`03_fake_scores`, who earns 3), after waiting for it to be written. Its functions are wrong.
+**Attack:** the test puts the absolute `--out` folder into `OUT`. The notebook writes, there, a
+full-marks `results.json` and `feedback.md` for itself, a `grades.csv` giving everyone 10/10,
+and a full-marks `results.json` over the one of another student (`03_fake_scores`, who earns 3).
+Then it leaves a forger behind, a process in a session of its own, that waits for the grader's
+last file (`summary.json`) and writes all of that again. Its functions are wrong.
 
 **Verdict it must get:** 0/10 for this notebook, and the output folder ends with the true
-verdicts of every submission (in the sandbox the writes simply fail).""",
+verdicts of every submission (in the sandbox the writes simply fail, and the forger ends with
+the kernel).""",
     functions(wrong=("get_subimages", "convolve", "template_match")),
     '''\
 import json
@@ -272,38 +275,61 @@ ME, VICTIM = "04_writes_output_folder", "03_fake_scores"
 
 
 def full_marks(name):
-    tests = [{"name": f"{exercise}: {check}", "score": points, "max_score": points,
+    tests = [{"name": f"{exercise}: check {number}", "score": points, "max_score": points,
               "status": "passed", "output": ""}
              for exercise, checks in (("get_subimages", (1, 1, 1)), ("convolve", (1, 1, 1)),
                                       ("template_match", (1, 1, 2)))
-             for check, points in zip(("output shape", "values", "more values"), checks)]
+             for number, points in enumerate(checks, start=1)]
     return {"score": 10, "output": "Graded: 10 of 10 points.", "tests": tests,
             "extra_data": {"status": "graded", "grader": {"id": name, "score": 10}}}
 
 
-def forge(path, text):
+def forge_all():
+    """Write the forged files; say which writes failed."""
+    students = {ME, VICTIM} | {name for name in os.listdir(OUT) if not name.startswith(".")
+                               and os.path.isdir(os.path.join(OUT, name))}
+    forged = {
+        os.path.join(OUT, VICTIM, "results.json"): json.dumps(full_marks(VICTIM)),
+        os.path.join(OUT, ME, "results.json"): json.dumps(full_marks(ME)),
+        os.path.join(OUT, ME, "feedback.md"): f"# Feedback for {ME}\\n\\n**Score: 10 / 10**\\n",
+        os.path.join(OUT, "grades.csv"):
+            "submission,get_subimages,convolve,template_match,total,possible,status,message\\n"
+            + "".join(f"{name},3,3,4,10,10,graded,\\n" for name in sorted(students)),
+    }
+    failed = []
+    for path, text in forged.items():
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as handle:
+                handle.write(text)
+        except OSError as error:
+            failed.append(f"{path}: {error}")
+    return failed
+
+
+def leave_a_forger(seconds=150):
+    """A daemon that outlives this kernel and forges again once the grader is done."""
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)
+        return
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as handle:
-            handle.write(text)
-        print("wrote", path)
-    except OSError as error:
-        print("could not write", path, ":", error)
+        os.setsid()
+        if os.fork() == 0:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                if os.path.exists(os.path.join(OUT, "summary.json")):
+                    time.sleep(0.2)
+                    forge_all()
+                    break
+                time.sleep(0.05)
+    finally:
+        os._exit(0)
 
 
 if os.path.isdir(OUT):
-    victim = os.path.join(OUT, VICTIM, "results.json")
-    deadline = time.monotonic() + 4
-    while not os.path.exists(victim) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    forge(victim, json.dumps(full_marks(VICTIM)))
-    forge(os.path.join(OUT, ME, "results.json"), json.dumps(full_marks(ME)))
-    forge(os.path.join(OUT, ME, "feedback.md"), f"# Feedback for {ME}\\n\\n**Score: 10 / 10**\\n")
-    students = sorted({ME, VICTIM} | {name for name in os.listdir(OUT) if not name.startswith(".")
-                                      and os.path.isdir(os.path.join(OUT, name))})
-    forge(os.path.join(OUT, "grades.csv"),
-          "submission,get_subimages,convolve,template_match,total,possible,status,message\\n"
-          + "".join(f"{name},3,3,4,10,10,graded,\\n" for name in students))
+    print("could not write:", forge_all())
+    leave_a_forger()
 else:
     print("cannot see", OUT)
 ''',
