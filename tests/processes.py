@@ -1,4 +1,4 @@
-"""What runs on this machine, read from /proc: for tests that check grading leaves nothing running."""
+"""What runs on this machine, read from /proc: for tests that grading leaves nothing running."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ class Process:
     command: str
 
     def __str__(self) -> str:
-        return f"pid {self.pid} (parent {self.ppid}, uid {self.uid}, state {self.state}): {self.command}"
+        return (f"pid {self.pid} (parent {self.ppid}, uid {self.uid}, state {self.state}): "
+                f"{self.command}")
 
 
 def _read(pid: str) -> Process | None:
@@ -34,8 +35,8 @@ def _read(pid: str) -> Process | None:
     fields = stat.rsplit(")", 1)[1].split()
     uid = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("Uid:"))
     name = stat[stat.index("(") + 1 : stat.rindex(")")]
-    return Process(int(pid), int(fields[1]), fields[0], uid,
-                   " ".join(command.decode(errors="replace").split("\0")).strip()[:200] or f"[{name}]")
+    arguments = " ".join(command.decode(errors="replace").split("\0")).strip()
+    return Process(int(pid), int(fields[1]), fields[0], uid, arguments[:200] or f"[{name}]")
 
 
 def process_table() -> dict[int, Process]:
