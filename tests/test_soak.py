@@ -11,21 +11,13 @@ from conftest import NOTEBOOKS
 from grader import PROFILES
 from grader.batch import grade_all
 from grader.discover import find_submissions
+from processes import children
 
 pytestmark = pytest.mark.kernel
 
 
 def child_processes() -> int:
-    me = str(os.getpid())
-    count = 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            count += stat.rsplit(")", 1)[1].split()[1] == me
-    return count
+    return len(children(os.getpid()))
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")

@@ -1,0 +1,730 @@
+"""Write the attack notebooks in this folder: ``python tests/notebooks/attacks/generate.py``.
+
+Each notebook is one way a submission could try to cheat the grader or harm the machine that
+grades it. Its first cell says what it does and the verdict it must get; ``tests/test_attacks.py``
+holds the same verdicts and grades the whole folder as one batch. The notebooks carry their own
+correct functions (loops, as a student writes them), never the reference solutions.
+
+Placeholders the test replaces before grading: ``__GRADER_OUT__`` (the absolute ``--out``
+folder), ``__GRADER_REPO__`` (this repository), ``__GRADER_SUBMISSIONS__`` (the folder of
+submissions being graded) and ``__GRADER_PORT__`` (a TCP port the test listens on).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+
+CORRECT = '''\
+import numpy as np
+
+
+def get_subimages(image, kernel_shape):
+    kernel_h, kernel_w = kernel_shape
+    out_h, out_w = image.shape[0] - kernel_h + 1, image.shape[1] - kernel_w + 1
+    subimages = np.zeros((out_h, out_w, kernel_h, kernel_w))
+    for ih in range(out_h):
+        for iw in range(out_w):
+            subimages[ih, iw] = image[ih:ih + kernel_h, iw:iw + kernel_w]
+    return subimages
+
+
+def convolve(image, kernel):
+    kernel_h, kernel_w = kernel.shape
+    result = np.zeros((image.shape[0] - kernel_h + 1, image.shape[1] - kernel_w + 1))
+    for ih in range(result.shape[0]):
+        for iw in range(result.shape[1]):
+            result[ih, iw] = (image[ih:ih + kernel_h, iw:iw + kernel_w] * kernel).sum()
+    return result
+
+
+def template_match(image, template):
+    template_h, template_w = template.shape
+    centred = template - template.mean()
+    result = np.zeros((image.shape[0] - template_h + 1, image.shape[1] - template_w + 1))
+    for ih in range(result.shape[0]):
+        for iw in range(result.shape[1]):
+            window = image[ih:ih + template_h, iw:iw + template_w]
+            result[ih, iw] = ((window - window.mean()) * centred).sum()
+    return result
+'''
+
+# One wrong answer for every input: a 1x1 (or 1x1x1x1) array, so even the shape checks fail.
+WRONG = {
+    "get_subimages": '''\
+def get_subimages(image, kernel_shape):
+    return np.zeros((1, 1, 1, 1))
+''',
+    "convolve": '''\
+def convolve(image, kernel):
+    return np.zeros((1, 1))
+''',
+    "template_match": '''\
+def template_match(image, template):
+    return np.zeros((1, 1))
+''',
+}
+
+
+def _part(name: str) -> str:
+    """The correct definition of one function, cut out of CORRECT."""
+    start = CORRECT.index(f"def {name}(")
+    end = CORRECT.find("\n\n\ndef ", start)
+    return CORRECT[start:] if end == -1 else CORRECT[start:end + 1]
+
+
+def functions(wrong: tuple[str, ...] = ()) -> str:
+    """The three functions, correct except those named in ``wrong``."""
+    parts = [WRONG[name] if name in wrong else _part(name)
+             for name in ("get_subimages", "convolve", "template_match")]
+    return "import numpy as np\n\n\n" + "\n\n".join(parts)
+
+
+ATTACKS: dict[str, tuple[str, list[str]]] = {}
+
+
+def attack(name: str, description: str, *cells: str) -> None:
+    ATTACKS[name] = (description, list(cells))
+
+
+attack(
+    "01_patches_numpy",
+    """# Attack 1: patch numpy's comparisons
+
+**Attack:** the notebook makes every comparison numpy offers say "equal" (`np.array_equal`,
+`np.allclose`, `np.isclose`, `np.testing.assert_*`; it also tries `ndarray.__eq__`), and two of
+its functions return an `ndarray` subclass whose `==` is always true, holding a wrong answer.
+Its own asserts then pass.
+
+**Verdict it must get:** `get_subimages` 0/3 and `convolve` 0/3 (wrong results);
+`template_match` 4/4 (correct). Comparisons run in the grader's process, not in the kernel.""",
+    '''\
+import numpy as np
+
+np.array_equal = lambda *args, **kwargs: True
+np.array_equiv = lambda *args, **kwargs: True
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape, dtype=bool)
+for name in ("assert_array_equal", "assert_allclose", "assert_array_almost_equal",
+             "assert_almost_equal", "assert_equal"):
+    setattr(np.testing, name, lambda *args, **kwargs: None)
+try:
+    np.ndarray.__eq__ = lambda self, other: True  # numpy refuses: ndarray is immutable
+except TypeError as error:
+    print("could not patch ndarray.__eq__:", error)
+
+
+class AlwaysEqual(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+
+    def __ne__(self, other):
+        return np.zeros(np.shape(self), dtype=bool)
+''',
+    '''\
+def get_subimages(image, kernel_shape):
+    return np.zeros((1, 1, 1, 1)).view(AlwaysEqual)
+
+
+def convolve(image, kernel):
+    return np.zeros((1, 1)).view(AlwaysEqual)
+
+
+''' + _part("template_match"),
+    '''\
+image = np.arange(12.0).reshape(3, 4)
+assert np.array_equal(get_subimages(image, (2, 2)), np.zeros((2, 3, 2, 2)))
+assert np.allclose(convolve(image, np.ones((2, 2))), [[10, 14, 18], [26, 30, 34]])
+np.testing.assert_allclose(convolve(image, np.ones((3, 3))), 0)
+assert (convolve(image, np.ones((2, 2))) == 42).all()
+print("All my checks pass.")
+''',
+)
+
+attack(
+    "02_patches_grader",
+    """# Attack 2: patch the grader's own modules
+
+**Attack:** the notebook imports the grader inside its kernel and replaces what it can: the
+comparators in `grader.compare`, `grader.check._judge`, `grader.calls.decode_reply`, whole
+entries of `sys.modules` (`grader.compare`, `solutions.convolutions`, the assignment) and the
+in-notebook `check()`. Two of its functions are wrong.
+
+**Verdict it must get:** `get_subimages` 0/3 and `template_match` 0/4 (wrong); `convolve`
+3/3 (correct). The grader that judges runs in another process, which none of this reaches.""",
+    '''\
+import sys
+import types
+
+import numpy as np
+
+
+def always_matches(*args, **kwargs):
+    return None
+
+
+try:
+    import grader
+    import grader.calls
+    import grader.check
+    import grader.compare
+    import grader.selfcheck
+
+    compare, check, calls = (sys.modules[f"grader.{name}"] for name in ("compare", "check",
+                                                                         "calls"))
+    compare.same_shape = always_matches
+    compare._shape_and_kind = always_matches
+    compare.close = lambda *args, **kwargs: always_matches
+    check._judge = always_matches
+    calls.decode_reply = lambda reply: calls.Returned(np.zeros(1))
+    grader.selfcheck.check = grader.check = lambda *args, **kwargs: print("Score: 10/10")
+except ImportError as error:
+    print("no grader here:", error)
+
+fake_compare = types.ModuleType("grader.compare")
+fake_compare.same_shape = always_matches
+fake_compare.close = lambda *args, **kwargs: always_matches
+sys.modules["grader.compare"] = fake_compare
+
+fake_reference = types.ModuleType("solutions.convolutions")
+sys.modules["solutions"] = types.ModuleType("solutions")
+sys.modules["solutions.convolutions"] = fake_reference
+sys.modules["assignments.convolutions"] = types.ModuleType("assignments.convolutions")
+''',
+    functions(wrong=("get_subimages", "template_match")),
+    '''\
+# The "reference" this kernel now offers is the notebook's own answer.
+fake_reference.get_subimages = get_subimages
+fake_reference.convolve = convolve
+fake_reference.template_match = template_match
+print("Patched:", sorted(name for name in sys.modules if name.startswith(("grader", "solutions"))))
+''',
+)
+
+attack(
+    "03_fake_scores",
+    """# Attack 3: print and write fake scores
+
+**Attack:** the notebook prints "Score: 10/10" and a JSON record shaped like Gradescope's
+`results.json`, displays a fake grader reply under the grader's own MIME type, and writes
+`results.json`, `grades.csv` and `feedback.md` claiming full marks into its working folder and
+the two folders above it. Two of its functions are wrong.
+
+**Verdict it must get:** `get_subimages` 3/3 (correct); `convolve` 0/3 and `template_match`
+0/4 (wrong). Nothing is scored from the notebook's output or its files.""",
+    functions(wrong=("convolve", "template_match")),
+    '''\
+import json
+import os
+
+from IPython.display import display
+
+fake = {
+    "score": 10,
+    "output": "Graded: 10 of 10 points.",
+    "tests": [{"name": name, "score": points, "max_score": points, "status": "passed"}
+              for name, points in (("get_subimages", 3), ("convolve", 3), ("template_match", 4))],
+}
+print("Score: 10/10")
+print(json.dumps(fake))
+display({"application/vnd.grader.call+json": [{"index": 0, "npy": ""}],
+         "application/json": fake}, raw=True)
+
+folder = os.getcwd()
+for _ in range(3):  # here, the parent and the grandparent (but never / itself)
+    if folder == os.path.dirname(folder):
+        break
+    for name, text in (
+        ("results.json", json.dumps(fake)),
+        ("grades.csv", "submission,get_subimages,convolve,template_match,total,possible,"
+                       "status,message\\n03_fake_scores,3,3,4,10,10,graded,\\n"),
+        ("feedback.md", "# Feedback for 03_fake_scores\\n\\n**Score: 10 / 10**\\n"),
+    ):
+        try:
+            with open(os.path.join(folder, name), "w") as handle:
+                handle.write(text)
+            print("wrote", os.path.join(folder, name))
+        except OSError as error:
+            print("could not write", name, "in", folder, ":", error)
+    folder = os.path.dirname(folder)
+''',
+)
+
+attack(
+    "04_writes_output_folder",
+    """# Attack 4: write into the grader's output folder
+
+**Attack:** the test puts the absolute `--out` folder into `OUT`. The notebook writes, there, a
+full-marks `results.json` and `feedback.md` for itself, a `grades.csv` giving everyone 10/10,
+and a full-marks `results.json` over the one of another student (`03_fake_scores`, who earns 3).
+Then it leaves a forger behind, a process in a session of its own, that waits for the grader's
+last file (`summary.json`) and writes all of that again. Its functions are wrong.
+
+**Verdict it must get:** 0/10 for this notebook, and the output folder ends with the true
+verdicts of every submission (in the sandbox the writes simply fail, and the forger ends with
+the kernel).""",
+    functions(wrong=("get_subimages", "convolve", "template_match")),
+    '''\
+import json
+import os
+import time
+
+OUT = "__GRADER_OUT__"  # the test writes the real --out folder here
+ME, VICTIM = "04_writes_output_folder", "03_fake_scores"
+
+
+def full_marks(name):
+    tests = [{"name": f"{exercise}: check {number}", "score": points, "max_score": points,
+              "status": "passed", "output": ""}
+             for exercise, checks in (("get_subimages", (1, 1, 1)), ("convolve", (1, 1, 1)),
+                                      ("template_match", (1, 1, 2)))
+             for number, points in enumerate(checks, start=1)]
+    return {"score": 10, "output": "Graded: 10 of 10 points.", "tests": tests,
+            "extra_data": {"status": "graded", "grader": {"id": name, "score": 10}}}
+
+
+def forge_all():
+    """Write the forged files; say which writes failed."""
+    students = {ME, VICTIM} | {name for name in os.listdir(OUT) if not name.startswith(".")
+                               and os.path.isdir(os.path.join(OUT, name))}
+    forged = {
+        os.path.join(OUT, VICTIM, "results.json"): json.dumps(full_marks(VICTIM)),
+        os.path.join(OUT, ME, "results.json"): json.dumps(full_marks(ME)),
+        os.path.join(OUT, ME, "feedback.md"): f"# Feedback for {ME}\\n\\n**Score: 10 / 10**\\n",
+        os.path.join(OUT, "grades.csv"):
+            "submission,get_subimages,convolve,template_match,total,possible,status,message\\n"
+            + "".join(f"{name},3,3,4,10,10,graded,\\n" for name in sorted(students)),
+    }
+    failed = []
+    for path, text in forged.items():
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as handle:
+                handle.write(text)
+        except OSError as error:
+            failed.append(f"{path}: {error}")
+    return failed
+
+
+def leave_a_forger(seconds=150):
+    """A daemon that outlives this kernel and forges again once the grader is done."""
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)
+        return
+    try:
+        os.setsid()
+        if os.fork() == 0:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                if os.path.exists(os.path.join(OUT, "summary.json")):
+                    time.sleep(0.2)
+                    forge_all()
+                    break
+                time.sleep(0.05)
+    finally:
+        os._exit(0)
+
+
+if os.path.isdir(OUT):
+    print("could not write:", forge_all())
+    leave_a_forger()
+else:
+    print("cannot see", OUT)
+''',
+)
+
+attack(
+    "05_always_equal",
+    """# Attack 5: results that claim to equal anything
+
+**Attack:** each function returns something that is not a plain array of numbers but says it
+equals whatever it is compared with: an object whose `__eq__` is always true and whose
+`__array__` even gives the right answer; a `float` subclass that equals everything; an array
+of such objects (object dtype) with the right shape.
+
+**Verdict it must get:** 0/10, each sub-check rejected: only plain numeric arrays count.""",
+    CORRECT + '''
+
+class Anything:
+    """Equal to everything; turns into the right array if asked politely."""
+
+    def __init__(self, honest=None):
+        self.honest = honest
+        self.shape = getattr(honest, "shape", ())
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __array__(self, *args, **kwargs):
+        return self.honest
+
+
+class EqualFloat(float):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+correct_convolve, correct_template_match, correct_get_subimages = (
+    convolve, template_match, get_subimages)
+
+
+def get_subimages(image, kernel_shape):
+    return Anything(correct_get_subimages(image, kernel_shape))
+
+
+def convolve(image, kernel):
+    return EqualFloat(0.0)
+
+
+def template_match(image, template):
+    shape = correct_template_match(image, template).shape
+    cells = np.empty(shape, dtype=object)
+    for index in np.ndindex(shape):
+        cells[index] = Anything()
+    return cells
+''',
+)
+
+attack(
+    "06_exits_kernel",
+    """# Attack 6: exit the kernel after defining the functions
+
+**Attack:** after the (correct) functions are defined, one cell calls `sys.exit`, which
+IPython turns into an ordinary error, and the next ends the kernel's process with `os._exit(0)`.
+
+**Verdict it must get:** full marks, 10/10: the functions are graded after a restart, and the
+message says the notebook could not run to the end (cell 4).""",
+    CORRECT,
+    "import sys\n\nsys.exit('done here')\n",
+    "import os\n\nos._exit(0)\n",
+    "print('never reached')\n",
+)
+
+attack(
+    "07_ignores_sigint",
+    """# Attack 7: ignore Ctrl-C and loop forever
+
+**Attack:** after the (correct) functions are defined, a cell ignores SIGINT (and SIGTERM) and
+loops forever, so the interrupt at its time limit does nothing.
+
+**Verdict it must get:** full marks, 10/10: the kernel is stopped and the functions are graded
+after a restart; the message names cell 3.""",
+    CORRECT,
+    '''\
+import signal
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+while True:
+    pass
+''',
+    "print('never reached')\n",
+)
+
+attack(
+    "08_starts_processes",
+    """# Attack 8: start processes that outlive the notebook
+
+**Attack:** after the (correct) functions are defined, a cell starts `sleep 1000` as a child,
+`sleep 1002` in a session of its own (`start_new_session=True`), a double-forked daemon that
+leaves the session (`os.setsid`) and becomes `sleep 1001`, and a `multiprocessing.Process` that
+sleeps.
+
+**Verdict it must get:** full marks, 10/10; once the batch is over none of these processes is
+left running.""",
+    CORRECT,
+    '''\
+import multiprocessing
+import os
+import subprocess
+import time
+
+child = subprocess.Popen(["sleep", "1000"])
+own_session = subprocess.Popen(["sleep", "1002"], start_new_session=True)
+
+pid = os.fork()
+if pid == 0:  # the first child: leave the session, fork again and let the grandchild live on
+    try:
+        os.setsid()
+        if os.fork() == 0:
+            os.execvp("sleep", ["sleep", "1001"])
+    finally:
+        os._exit(0)
+os.waitpid(pid, 0)
+
+worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(1000,))
+worker.start()
+print("started", child.pid, own_session.pid, worker.pid)
+''',
+)
+
+attack(
+    "09_allocates_memory",
+    """# Attack 9: take 6 GB of memory
+
+**Attack:** after the (correct) functions are defined, a cell fills a 6 GB array
+(`np.ones`, so every page is touched). The test grades with `--memory-limit 4`.
+
+**Verdict it must get:** full marks, 10/10; that cell fails with MemoryError and the kernel
+lives on.""",
+    CORRECT,
+    "huge = np.ones(6 * 10**9, dtype=np.uint8)\nprint(huge.sum())\n",
+    "print('still here')\n",
+)
+
+attack(
+    "10_prints_50mb",
+    """# Attack 10: print 50 MB in one cell
+
+**Attack:** after the (correct) functions are defined, one cell writes 50 MB of text to
+standard output.
+
+**Verdict it must get:** full marks, 10/10, and the grader's memory stays bounded (where an
+output cap exists, the cell's output is cut short).""",
+    CORRECT,
+    '''\
+import sys
+
+line = "spam " * 19 + "spam!\\n"
+sys.stdout.write(line * (50 * 10**6 // len(line)))
+''',
+    "print('still here')\n",
+)
+
+attack(
+    "11_fork_bomb",
+    """# Attack 11: a (bounded) fork bomb
+
+**Attack:** after the (correct) functions are defined, a cell forks children that sleep, until
+forking fails, catching the error; it stops anyway at 400 children or after 3 s (the bound keeps
+an unsandboxed test run from hurting the machine, and the cell within its time limit).
+
+**Verdict it must get:** full marks, 10/10; the batch finishes and no child is left running.""",
+    CORRECT,
+    '''\
+import os
+import time
+
+children = []
+stop = time.monotonic() + 3
+try:
+    while len(children) < 400 and time.monotonic() < stop:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                time.sleep(1000)
+            finally:
+                os._exit(0)
+        children.append(pid)
+except OSError as error:
+    print(f"fork failed after {len(children)} children: {error}")
+print(len(children), "children sleeping")
+''',
+)
+
+attack(
+    "12_hunts_for_solutions",
+    """# Attack 12: hunt the disk for the reference solutions
+
+**Attack:** the notebook reads `/etc/passwd`, then looks for the answers: `get_subimages` by
+importing `solutions.convolutions`; `convolve` from a file `solutions/convolutions.py`, first in
+the repository (the test writes its path into `REPO`), then by walking the disk from `/`;
+`template_match` from another student's notebook (`08_starts_processes`, correct) in the folder
+of submissions (`SUBMISSIONS`) or in another kernel's working folder. Whatever it cannot find,
+it answers wrongly. So each exercise's points say which way in was open.
+
+**Verdict it must get:** 0/10 in the sandbox: the solutions and other submissions are out of
+reach. (Without the sandbox it finds them all and earns 10/10: the test skips then.)""",
+    functions(wrong=("get_subimages", "convolve", "template_match")),
+    '''\
+import glob
+import json
+import os
+import time
+
+REPO = "__GRADER_REPO__"  # the test writes the repository's path here
+SUBMISSIONS = "__GRADER_SUBMISSIONS__"  # and the folder of submissions being graded
+
+try:
+    with open("/etc/passwd") as handle:
+        print(len(handle.readlines()), "accounts in /etc/passwd")
+except OSError as error:
+    print("no /etc/passwd:", error)
+
+try:
+    from solutions.convolutions import get_subimages
+    print("imported the reference get_subimages")
+except ImportError as error:
+    print("cannot import the solutions:", error)
+
+
+def find_reference():
+    candidate = os.path.join(REPO, "solutions", "convolutions.py")
+    if os.path.isfile(candidate):
+        return candidate
+    deadline = time.monotonic() + 2
+    for folder, subfolders, files in os.walk("/"):
+        subfolders[:] = [name for name in subfolders
+                         if os.path.join(folder, name) not in ("/proc", "/sys", "/dev", "/run")]
+        if os.path.basename(folder) == "solutions" and "convolutions.py" in files:
+            return os.path.join(folder, "convolutions.py")
+        if time.monotonic() > deadline:
+            return None
+    return None
+
+
+found = find_reference()
+if found:
+    scope = {}
+    with open(found) as handle:
+        exec(handle.read(), scope)
+    convolve = scope["convolve"]
+    print("took convolve from", found)
+
+
+def other_notebooks():
+    yield from glob.glob(os.path.join(SUBMISSIONS, "08_starts_processes*.ipynb"))
+    yield from glob.glob(os.path.join(os.path.dirname(os.getcwd()), "*", "*.ipynb"))
+
+
+def borrow_template_match():
+    """A correct-looking template_match from another student's notebook, if one is in reach."""
+    for path in other_notebooks():
+        try:
+            with open(path) as handle:
+                cells = json.load(handle)["cells"]
+        except (OSError, ValueError, KeyError):
+            continue
+        for cell in cells:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and "def template_match" in source \
+                    and "np.zeros((1, 1))" not in source:
+                scope = {}
+                try:
+                    exec(source, scope)
+                except Exception:
+                    continue
+                print("took template_match from", path)
+                return scope["template_match"]
+    return None
+
+
+template_match = borrow_template_match() or template_match
+''',
+)
+
+attack(
+    "13_opens_network",
+    """# Attack 13: send data over the network
+
+**Attack:** after the (correct) functions are defined, the notebook connects to a TCP port on
+127.0.0.1 where the test listens (it writes the port into `PORT`) and sends a message.
+
+**Verdict it must get:** full marks, 10/10; in the sandbox the listener receives nothing.""",
+    CORRECT,
+    '''\
+import socket
+
+PORT = int("__GRADER_PORT__")  # the test writes the port it listens on here
+try:
+    with socket.create_connection(("127.0.0.1", PORT), timeout=2) as connection:
+        connection.sendall(b"13_opens_network got out")
+    print("sent")
+except OSError as error:
+    print("no network:", error)
+''',
+)
+
+attack(
+    "14_recurses",
+    """# Attack 14: recurse to the limit
+
+**Attack:** after the (correct) functions are defined, one cell recurses until Python raises
+RecursionError; the next raises the recursion limit to a million and builds the `repr` of a list
+nested a million deep, which overflows the C stack and crashes the kernel.
+
+**Verdict it must get:** full marks, 10/10: the functions are graded after a restart; cell 3
+fails with RecursionError (or runs out of time: IPython takes seconds to format that traceback)
+and the message names cell 4, where the kernel died.""",
+    CORRECT,
+    '''\
+def down(depth):
+    return down(depth + 1) + 1
+
+
+down(0)
+''',
+    '''\
+import sys
+
+sys.setrecursionlimit(10**6)
+nested = []
+for _ in range(10**6):
+    nested = [nested]
+print(len(repr(nested)))
+''',
+    "print('never reached')\n",
+)
+
+attack(
+    "15_deletes_its_folder",
+    """# Attack 15: delete everything in the working folder
+
+**Attack:** after the (correct) functions are defined, the notebook deletes every entry of its
+working folder, hidden ones, sockets and sub-folders included (the copy of the notebook and the
+data file among them), and then tries to remove the folder itself.
+
+**Verdict it must get:** full marks, 10/10.""",
+    CORRECT,
+    '''\
+import os
+import shutil
+
+here = os.getcwd()
+for name in os.listdir(here):
+    path = os.path.join(here, name)
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+        print("deleted", name)
+    except OSError as error:
+        print("could not delete", name, ":", error)
+try:
+    os.rmdir(here)
+    print("deleted the folder itself")
+except OSError as error:
+    print("the folder stays:", error)
+''',
+)
+
+
+def write_all() -> None:
+    for stale in HERE.glob("*.ipynb"):
+        stale.unlink()
+    for name, (description, cells) in ATTACKS.items():
+        notebook = nbformat.v4.new_notebook()
+        notebook.metadata["kernelspec"] = {
+            "display_name": "Python 3", "language": "python", "name": "python3",
+        }
+        notebook.cells = [nbformat.v4.new_markdown_cell(description)] + [
+            nbformat.v4.new_code_cell(source.rstrip("\n") + "\n") for source in cells
+        ]
+        for number, cell in enumerate(notebook.cells, start=1):
+            cell.id = f"cell-{number}"  # stable ids, so writing again changes nothing
+        nbformat.validate(notebook)
+        nbformat.write(notebook, HERE / f"{name}.ipynb")
+
+
+if __name__ == "__main__":
+    write_all()
