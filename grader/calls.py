@@ -264,7 +264,7 @@ class FunctionCaller:
         """Call ``name`` on every argument tuple not seen yet, in one round trip.
 
         A call that runs past the time limit is interrupted; it is recorded as timed out and the
-        calls after it are left for later.
+        calls after it are left for later. Replies lost on the way are asked for once more.
         """
         pending, seen = [], set()
         for arguments in many:
@@ -272,8 +272,27 @@ class FunctionCaller:
             if key not in self._outcomes and key not in seen:
                 seen.add(key)
                 pending.append((key, arguments))
-        if not pending:
+        resent = False
+        while pending:
+            received, ran = self._round_trip(name, pending)
+            pending = pending[received:]
+            if not pending:
+                return
+            if ran.finished and not ran.error and not resent:
+                # The code ran to its end, yet a reply is missing: lost on the way (a garbled
+                # message is dropped), not an outcome of the function. Asked once more.
+                resent = True
+                continue
+            # The call in flight when the code stopped gets its outcome; the rest wait.
+            self._outcomes[pending[0][0]] = (
+                Raised(ran.error or "the call ended without returning a result")
+                if ran.finished
+                else TimedOut(self.call_timeout)
+            )
             return
+
+    def _round_trip(self, name: str, pending: list[tuple]) -> tuple[int, CodeRun]:
+        """Send the ``pending`` calls in one go; how many came back in order, and how it ran."""
         calls = [[encode_argument(value) for value in arguments] for _, arguments in pending]
         received = 0
 
@@ -288,9 +307,4 @@ class FunctionCaller:
         ran = self.transport.invoke(
             "transport", (name, calls), on_reply, self.call_timeout + BATCH_SECONDS
         )
-        if received < len(pending):  # the call in flight when the code stopped gets its outcome
-            self._outcomes[pending[received][0]] = (
-                Raised(ran.error or "the call ended without returning a result")
-                if ran.finished
-                else TimedOut(self.call_timeout)
-            )
+        return received, ran

@@ -40,6 +40,13 @@ KERNEL_STUCK = "the cell ignored the interrupt after its time limit, so the kern
 INTERRUPT_GRACE = 5.0  # seconds an interrupted kernel has to take work again
 SOCKET_FOLDER_LENGTH = 90  # a Unix socket's path has room for about 107 characters
 TRUNCATED = "[The grader kept only the first {mib:g} MiB of this cell's output.]\n"
+KERNEL_BROKEN = "the kernel could no longer send its messages intact after the notebook ran"
+HEALTH_PROBE = (  # what a working kernel sends back intact; sized like a batch of replies
+    "from IPython.display import publish_display_data as _grader_publish\n"
+    "for _grader_part in range(4): _grader_publish({{{mime!r}: {payload!r}}})\n"
+    "del _grader_publish, _grader_part"
+)
+PROBE_MIME = "application/vnd.grader.probe+json"
 NOT_RUN_AFTER = {
     KERNEL_DIED: "the kernel died in an earlier cell",
     KERNEL_STUCK: "the kernel was stopped after an earlier cell",
@@ -176,6 +183,7 @@ class NotebookRun:
         self.workdir: Path | None = None
         self.client: NotebookClient | None = None
         self._calls: BlockingKernelClient | None = None
+        self.garbled = 0  # messages from the kernel dropped because they arrived garbled
         self.kernel_start = 0.0
 
     def __enter__(self) -> NotebookRun:
@@ -247,6 +255,7 @@ class NotebookRun:
 
         Execution stops early if the kernel dies, or if a cell over its time limit ignores the
         interrupt (then the kernel is stopped for good, since it would never run another cell).
+        A kernel that ran every cell but can no longer send its messages intact is lost too.
         """
         assert self.client is not None
         failures: list[CellFailure] = []
@@ -285,9 +294,34 @@ class NotebookRun:
                 failure = CellFailure(index + 1, "timeout", KERNEL_STUCK, head)
             if failure:
                 failures.append(failure)
+        if self.sandbox is not None and not lost:
+            # The functions are called in the kernel alone: whatever the notebook left running
+            # (a server, a fork bomb's sleeping children) could only get in the way.
+            self.sandbox.end_processes(spare_kernel=True)
+        if not lost and not self._sends_intact():
+            lost = KERNEL_BROKEN
         return Execution(
             tuple(failures), self.kernel_start, time.perf_counter() - started, kernel_lost=lost
         )
+
+    def _sends_intact(self) -> bool:
+        """Whether the kernel still sends large messages whole, as the checks need it to.
+
+        A notebook can leave its kernel unable to: one that forks until no process can start
+        leaves ipykernel sending from two threads at once, and its messages arrive garbled.
+        """
+        payload = "grader probe " * 8192
+        received: list = []
+        garbled = self.garbled
+        try:
+            ran = self.execute(
+                HEALTH_PROBE.format(mime=PROBE_MIME, payload=payload),
+                lambda data: received.append(data.get(PROBE_MIME)),
+                INTERRUPT_GRACE,
+            )
+        except KernelLost:
+            return False
+        return ran.finished and self.garbled == garbled and received == [payload] * 4
 
     def _answers_after_interrupt(self) -> bool:
         """Whether the kernel takes work again after a cell was interrupted for its time."""
@@ -339,6 +373,9 @@ class NotebookRun:
                     self.interrupt()
                     interrupted = True
                     quiet_until = time.monotonic() + 10.0
+                continue
+            except ValueError:  # fails its signature check: garbled (see _sends_intact)
+                self.garbled += 1
                 continue
             if message["parent_header"].get("msg_id") != msg_id:
                 continue

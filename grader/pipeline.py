@@ -29,7 +29,7 @@ from .check import run_check
 from .defs_only import keep_definitions
 from .discover import Submission
 from .errors import KernelLost, UnreadableNotebook
-from .execute import KERNEL_DIED, KERNEL_STUCK, Execution, NotebookRun, read_notebook
+from .execute import KERNEL_BROKEN, KERNEL_DIED, KERNEL_STUCK, Execution, NotebookRun, read_notebook
 from .limits import MIB, Limits
 from .oracle import Oracle, make_oracle
 from .results import CellFailure, CheckResult, ExerciseResult, SubmissionResult, Timings
@@ -213,8 +213,14 @@ def _check_in(run: NotebookRun, assignment: Assignment, oracle: Oracle, settings
     return _check_until_lost(assignment, caller, oracle, settings, untouched)
 
 
-def _lost_in(execution: Execution) -> tuple[int, str]:
-    """The cell where a run lost its kernel, and what happened there, as a clause."""
+def _lost_in(execution: Execution, cells: int) -> tuple[int, str]:
+    """The cell where a run lost its kernel, and what happened there, as a clause.
+
+    A kernel found broken after the notebook ran is put on its last cell, ``cells``.
+    """
+    if execution.kernel_lost == KERNEL_BROKEN:
+        return cells, ("its kernel could then no longer send its messages intact (as happens "
+                       "after starting processes until no more can start)")
     cell = next(f.index for f in execution.cell_failures if f.error == execution.kernel_lost)
     if execution.kernel_lost == KERNEL_DIED:
         return cell, f"its kernel died in cell {cell}"
@@ -225,6 +231,8 @@ def _lost_in(execution: Execution) -> tuple[int, str]:
 FIX = {
     KERNEL_DIED: "so that it runs from top to bottom (Restart & Run All) without its kernel dying.",
     KERNEL_STUCK: "so that no cell runs forever or blocks Ctrl-C.",
+    KERNEL_BROKEN: "so that it leaves its kernel in working order: start no processes or "
+    "threads without end.",
 }
 
 
@@ -279,7 +287,7 @@ def _restart(
         whose = "its functions" if len(pending) == len(graded) else _names(pending)
         if checked.unreached == pending:  # lost before checking any
             what = (
-                _lost_in(execution)[1] if execution.kernel_lost
+                _lost_in(execution, upto)[1] if execution.kernel_lost
                 else checked.lost[0].lower() + checked.lost[1:].rstrip(".")
             )
             done.messages.append(
@@ -336,9 +344,13 @@ def _grade(
     messages = [checked.lost]
     upto = len(notebook.cells)
     if execution.kernel_lost:
-        upto, what = _lost_in(execution)
+        upto, what = _lost_in(execution, upto)
         status = "salvaged"
-        messages = [f"The notebook could not run to the end: {what}; the cells after it never ran."]
+        messages = [
+            f"The notebook ran to its end, but {what}."
+            if execution.kernel_lost == KERNEL_BROKEN
+            else f"The notebook could not run to the end: {what}; the cells after it never ran."
+        ]
     restarts = (
         _restart(notebook, upto, checked.unreached, assignment, oracle, settings, untouched)
         if checked.unreached else _Restarts()

@@ -124,10 +124,16 @@ class Sandbox:
         ]  # fmt: skip
         return arguments + kernel_command
 
-    def end_processes(self, patience: float = 5.0) -> None:
-        """Kill whatever still runs as the sandbox's user, and wait until it has ended."""
+    def end_processes(self, spare_kernel: bool = False, patience: float = 5.0) -> None:
+        """Kill whatever runs as the sandbox's user, and wait until it has ended.
+
+        With ``spare_kernel``, the kernel (the first of them to start) is left running.
+        """
         deadline = time.monotonic() + patience
-        while (left := _processes_of(self.uid)) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            left = _processes_of(self.uid)[1 if spare_kernel else 0 :]
+            if not left:
+                return
             for pid in left:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
@@ -151,21 +157,22 @@ def fresh_uid() -> int:
 
 
 def _processes_of(uid: int) -> list[int]:
-    """The live (not zombie) processes of user ``uid``."""
+    """The live (not zombie) processes of user ``uid``, oldest first."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             status = (entry / "status").read_text()
+            stat = (entry / "stat").read_text()
         except OSError:  # it ended while we looked
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         real_uid = fields.get("Uid", "").split()[:1]
-        zombie = fields.get("State", "").strip().startswith("Z")
-        if real_uid == [str(uid)] and not zombie:
-            found.append(int(entry.name))
-    return found
+        state, *rest = stat.rsplit(")", 1)[1].split()
+        if real_uid == [str(uid)] and state != "Z":
+            found.append((int(rest[18]), int(entry.name)))  # (start time, pid)
+    return [pid for _, pid in sorted(found)]
 
 
 def _python_folders() -> list[Path]:

@@ -11,11 +11,9 @@ the sandbox; elsewhere they are skipped, unless GRADER_REQUIRE_SANDBOX=1 makes t
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOTEBOOKS, ROOT
+from grader.sandbox import unavailable_because
 from grader.settings import Settings
 from processes import adopting_orphans, descendants, environment, kill, process_table
 
@@ -80,10 +79,8 @@ VERDICTS = {
 
 
 def sandbox_active() -> bool:
-    """Whether the grader runs kernels in its sandbox here: as root, with bwrap, if it has one."""
-    fields = {field.name for field in dataclasses.fields(Settings)}
-    return (os.geteuid() == 0 and shutil.which("bwrap") is not None and "sandbox" in fields
-            and getattr(Settings(), "sandbox", "off") != "off")
+    """Whether the grader runs kernels in its sandbox here (by default, with --sandbox auto)."""
+    return Settings().sandbox != "off" and not unavailable_because()
 
 
 def require_sandbox(what: str, without: str = "") -> None:
@@ -91,8 +88,7 @@ def require_sandbox(what: str, without: str = "") -> None:
     says what happened here without it."""
     if sandbox_active():
         return
-    reason = (f"{what} holds only in the kernel sandbox, which is not active here (it needs root, "
-              "bwrap and a grader with Settings.sandbox)")
+    reason = f"{what} holds only in the kernel sandbox, not active here: {unavailable_because()}"
     if without:
         reason += f"; without it: {without}"
     if os.environ.get("GRADER_REQUIRE_SANDBOX") == "1":
