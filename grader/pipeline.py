@@ -13,7 +13,7 @@ from functools import cache
 
 import nbformat
 
-from .assignment import Assignment, Exercise, SubCheck
+from .assignment import Assignment, Exercise, StandIn, SubCheck
 from .calls import FunctionCaller, KernelTransport
 from .check import run_check
 from .defs_only import keep_definitions
@@ -22,7 +22,7 @@ from .errors import KernelLost, UnreadableNotebook
 from .execute import KERNEL_DIED, NotebookRun, read_notebook
 from .limits import Limits
 from .oracle import Oracle, make_oracle
-from .results import CheckResult, ExerciseResult, SubmissionResult, Timings
+from .results import CheckResult, ExerciseResult, StandInApplied, SubmissionResult, Timings
 from .settings import Settings
 
 
@@ -75,24 +75,36 @@ def check_exercises(
 ) -> tuple[tuple[ExerciseResult, ...], str]:
     """Check every exercise the kernel defines; a missing one scores zero with a reason.
 
+    Exercises are checked in ``assignment.checking_order()``, so a helper's verdict is known
+    before the exercises whose stand-ins name it; a stand-in is used only for a helper that
+    failed any of its checks (see ``assignment.StandIn``). Helpers that are not graded in this
+    run (``assignment.helpers``) are checked for that alone.
+
     Returns the results and, if the kernel was lost on the way, why: the checks it did not
     reach carry status "error" and that reason.
     """
     lost = ""
+    order = assignment.checking_order()
     try:
-        kinds, callables = caller.inspect([exercise.name for exercise in assignment.exercises])
+        kinds, callables = caller.inspect([exercise.name for exercise in order])
     except KernelLost as error:
         lost = f"The kernel stopped answering before the checks: {error.reason}."
         return all_not_checked(assignment, lost), lost
-    results = []
-    for exercise in assignment.exercises:
+    passed: dict[str, bool] = {}
+    results: dict[str, ExerciseResult] = {}
+    for exercise in order:
         kind = kinds[exercise.name]
         if lost or kind != "callable":
             problem = lost or _missing_message(
                 exercise.name, kind, callables, exercise.name in untouched
             )
-            results.append(_not_checked(exercise, problem))
+            results[exercise.name] = _not_checked(exercise, problem)
+            passed[exercise.name] = False
             continue
+        failing_helpers = tuple(s for s in exercise.stand_ins if not passed[s.function])
+        applied = tuple(
+            StandInApplied(s.function, s.call or f"{s.function}(...)") for s in failing_helpers
+        )
         checks = []
         for check in exercise.checks:
             if lost:
@@ -100,10 +112,13 @@ def check_exercises(
                 continue
             try:
                 examples = oracle.examples(exercise, check, settings.max_examples)
-                checks.append(
-                    run_check(exercise, check, examples, caller, oracle.reference(exercise),
-                              settings.max_examples)
+                stand_ins = (
+                    _only(failing_helpers, oracle.stand_ins(exercise, examples))
+                    if failing_helpers else None
                 )
+                result = run_check(exercise, check, examples, caller, oracle.reference(exercise),
+                                   settings.max_examples, stand_ins)
+                checks.append(dataclasses.replace(result, stand_ins=applied))
             except KernelLost as error:
                 lost = (
                     f"The kernel stopped answering while `{exercise.name}` was checked: "
@@ -115,8 +130,15 @@ def check_exercises(
             if exercise.name in untouched and any(c.status != "passed" for c in checks)
             else ""
         )
-        results.append(ExerciseResult(exercise.name, tuple(checks), problem))
-    return tuple(results), lost
+        results[exercise.name] = ExerciseResult(exercise.name, tuple(checks), problem)
+        passed[exercise.name] = all(check.status == "passed" for check in checks)
+    return tuple(results[exercise.name] for exercise in assignment.exercises), lost
+
+
+def _only(helpers: tuple[StandIn, ...], stand_ins):
+    """``stand_ins`` (from the oracle) cut down to the stand-ins for ``helpers``."""
+    wanted = {helper.function for helper in helpers}
+    return lambda arguments: tuple(s for s in stand_ins(arguments) if s.function in wanted)
 
 
 def grade_submission(
@@ -150,7 +172,7 @@ def _grade(
     handout = _handout_cells(assignment)
     sources = {cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"}
     untouched = {name for name, source in handout.items() if source in sources}
-    graded = [exercise.name for exercise in assignment.exercises]
+    graded = [exercise.name for exercise in assignment.checking_order()]
     sliced = keep_definitions(notebook, graded) if settings.defs_only else None
 
     with NotebookRun(
