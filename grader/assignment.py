@@ -41,6 +41,11 @@ class StandIn:
     passes any other call on to the student's own ``function``. A student whose helper is wrong
     but whose exercise is otherwise right then earns the exercise's points. When the helper
     passes all its checks, nothing is replaced and the exercise is graded as written.
+
+    A call matches by value, not identity: arguments given by position or keyword, each with
+    the same shape and equal numbers as the expected one, whatever its dtype (so an image the
+    student converted from uint8 to float64 first still matches; rounding to float32 changes
+    the numbers, and does not), a tuple equally as a list or array.
     """
 
     function: str  # the helper exercise, e.g. "get_subimages"
