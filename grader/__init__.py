@@ -1,6 +1,6 @@
 """Grade Jupyter notebooks against reference solutions with generated inputs."""
 
-from .assignment import Assignment, Exercise, SubCheck, load_assignment
+from .assignment import Assignment, Exercise, StandIn, SubCheck, load_assignment
 from .errors import GraderError
 from .pipeline import grade_submission
 from .results import CheckResult, ExerciseResult, SubmissionResult
@@ -15,6 +15,7 @@ __all__ = [
     "ExerciseResult",
     "GraderError",
     "Settings",
+    "StandIn",
     "SubCheck",
     "SubmissionResult",
     "check",

@@ -31,12 +31,39 @@ class SubCheck:
 
 
 @dataclass(frozen=True)
+class StandIn:
+    """A helper exercise that stands in correctly while another exercise is checked.
+
+    "One mistake counted once": when ``function`` (an exercise of the same assignment) fails any
+    of its own checks, then during each call of the exercise that declares this stand-in, the
+    notebook's ``function`` answers the call ``function(*arguments(<the call's arguments>))``
+    with the correct output (from the reference, or stored) instead of the student's, and
+    passes any other call on to the student's own ``function``. A student whose helper is wrong
+    but whose exercise is otherwise right then earns the exercise's points. When the helper
+    passes all its checks, nothing is replaced and the exercise is graded as written.
+
+    A call matches by value, not identity: arguments given by position or keyword, each with
+    the same shape and equal numbers as the expected one, whatever its dtype (so an image the
+    student converted from uint8 to float64 first still matches; rounding to float32 changes
+    the numbers, and does not), a tuple equally as a list or array.
+    """
+
+    function: str  # the helper exercise, e.g. "get_subimages"
+    arguments: Callable[..., tuple]  # the exercise's arguments -> the helper's arguments
+    call: str = ""  # the call as a student writes it, for feedback: "get_subimages(image, k.shape)"
+
+    def helper_arguments(self, arguments: tuple) -> tuple:
+        return tuple(self.arguments(*arguments))
+
+
+@dataclass(frozen=True)
 class Exercise:
     """A function the student writes, with the name and parameters the lesson fixes."""
 
     name: str
     parameters: tuple[str, ...]
     checks: tuple[SubCheck, ...]
+    stand_ins: tuple[StandIn, ...] = ()  # helpers answered correctly while this one is checked
 
     @property
     def points(self) -> float:
@@ -52,10 +79,39 @@ class Assignment:
     exercises: tuple[Exercise, ...]
     reference: str  # module holding the reference functions, imported only by the grader
     expected_file: str = "expected.npz"  # stored inputs and expected outputs, in ``folder``
+    # Exercises left out by ``only`` that the stand-ins of the graded ones need: they are
+    # checked, to know whether they pass, but not graded or reported.
+    helpers: tuple[Exercise, ...] = ()
+
+    def __post_init__(self):
+        self.checking_order()  # raises if a stand-in names no exercise, or they go round
 
     @property
     def points(self) -> float:
         return sum(exercise.points for exercise in self.exercises)
+
+    def checking_order(self) -> tuple[Exercise, ...]:
+        """The graded exercises and helpers, each after the helpers its stand-ins need."""
+        names = [exercise.name for exercise in (*self.helpers, *self.exercises)]
+        for exercise in (*self.helpers, *self.exercises):
+            for stand_in in exercise.stand_ins:
+                if stand_in.function not in names or stand_in.function == exercise.name:
+                    raise AssignmentError(
+                        f"the stand-in for {stand_in.function!r} in {exercise.name!r} must name "
+                        f"another exercise of {self.name!r}: one of {', '.join(names)}"
+                    )
+        order: list[Exercise] = []
+        pending = [*self.helpers, *self.exercises]
+        while pending:
+            done = {exercise.name for exercise in order}
+            ready = [e for e in pending if all(s.function in done for s in e.stand_ins)]
+            if not ready:
+                raise AssignmentError(
+                    f"the stand-ins of {', '.join(e.name for e in pending)} need each other"
+                )
+            order.append(ready[0])
+            pending.remove(ready[0])
+        return tuple(order)
 
     def only(self, names: Sequence[str] | None) -> Assignment:
         """The assignment with just the named exercises (all of them when ``names`` is empty)."""
@@ -67,9 +123,21 @@ class Assignment:
             raise UsageError(
                 f"no exercise named {', '.join(unknown)}; choose from {', '.join(known)}"
             )
-        return dataclasses.replace(
-            self, exercises=tuple(e for e in self.exercises if e.name in names)
-        )
+        chosen = tuple(e for e in self.exercises if e.name in names)
+        needed = {s.function for e in chosen for s in e.stand_ins}
+        while True:  # the helpers' own stand-ins may need more helpers
+            more = needed | {
+                s.function for e in self.exercises if e.name in needed for s in e.stand_ins
+            }
+            if more == needed:
+                break
+            needed = more
+        helpers = tuple(e for e in self.exercises if e.name in needed and e.name not in names)
+        return dataclasses.replace(self, exercises=chosen, helpers=self.helpers + helpers)
+
+    def exercise(self, name: str) -> Exercise:
+        """The graded exercise or helper called ``name``."""
+        return next(e for e in (*self.helpers, *self.exercises) if e.name == name)
 
     def expected_path(self) -> Path:
         return self.folder / self.expected_file
@@ -78,12 +146,13 @@ class Assignment:
         return [self.folder / name for name in self.data_files]
 
     def reference_functions(self) -> dict[str, Callable]:
-        """The reference implementation of every exercise, by name."""
+        """The reference implementation of every exercise and helper, by name."""
         module = _import(self.reference, f"the reference solutions of {self.name!r}")
-        missing = [e.name for e in self.exercises if not callable(getattr(module, e.name, None))]
+        every = (*self.helpers, *self.exercises)
+        missing = [e.name for e in every if not callable(getattr(module, e.name, None))]
         if missing:
             raise AssignmentError(f"{self.reference} does not define {', '.join(missing)}")
-        return {exercise.name: getattr(module, exercise.name) for exercise in self.exercises}
+        return {exercise.name: getattr(module, exercise.name) for exercise in every}
 
 
 def _import(module_name: str, what: str) -> ModuleType:

@@ -25,7 +25,8 @@ import numpy
 from .assignment import Assignment
 from .discover import Submission
 from .results import (
-    CellFailure, CheckResult, Counterexample, ExerciseResult, SubmissionResult, Timings,
+    CellFailure, CheckResult, Counterexample, ExerciseResult, StandInApplied, SubmissionResult,
+    Timings,
 )
 from .settings import Settings
 
@@ -87,6 +88,7 @@ def result_from_json(data: dict) -> SubmissionResult:
         return CheckResult(
             record["exercise"], record["name"], record["description"], record["max_points"],
             record["status"], record["message"], example,
+            tuple(StandInApplied(**used) for used in record.get("stand_ins", [])),
         )
 
     known = {"id", "path", "status", "exercises", "cell_failures", "message", "timings"}

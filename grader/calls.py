@@ -5,6 +5,12 @@ publishes what came back as ``.npy`` bytes. Whatever arrives is treated as the s
 about their own output and is judged here, in the grader's process, after ``np.load`` with
 ``allow_pickle=False`` has turned it back into a plain numeric array. A student can make that
 claim anything they like, which is no more than writing a function that returns it.
+
+A call can carry stand-ins (see ``assignment.StandIn``): for the duration of that call only, a
+helper name in the notebook's namespace answers the given arguments with the given output and
+passes every other call on to whatever the name held before, which is put back afterwards,
+also when the call raises or is interrupted. The outputs are plain arrays the grader computed;
+no grader code, and nothing of the reference solutions, enters the student's process.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from .execute import CodeRun, NotebookRun
 MIME = "application/vnd.grader.call+json"
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a larger result is refused, not loaded
 BATCH_SECONDS = 0.05  # the kernel code sends replies at least this often (``every`` there)
+KERNEL_FILENAME = "<grader>"  # the kernel code's frames carry it, and are left out of tracebacks
 
 _KERNEL_CODE = r'''
-def transport(namespace, name, calls, mime, publish_display_data=None):
+def transport(namespace, name, calls, stand_ins, mime, publish_display_data=None):
     import base64, io, traceback
     import numpy
     if publish_display_data is None:
@@ -51,17 +58,66 @@ def transport(namespace, name, calls, mime, publish_display_data=None):
             return numpy.load(io.BytesIO(base64.b64decode(value)), allow_pickle=False)
         return tuple(value) if kind == "tuple" else value
 
-    def call(function, arguments):
+    def same(given, expected):
+        # By value: the same shape and equal numbers, whatever the dtype, so an image the
+        # student converted from uint8 to float first still matches; a tuple matches a tuple
+        # (or list, or array) of the same numbers. Compared as Python lists, not with numpy's
+        # comparison functions, which a notebook may have replaced.
         try:
+            given = given if isinstance(given, numpy.ndarray) else numpy.array(given)
+            return (given.dtype.kind in "biuf" and given.shape == expected.shape
+                    and given.tolist() == expected.tolist())
+        except Exception:
+            return False
+
+    def stand_in(helper, parameters, answers, original):
+        def helper_standing_in(*arguments, **keywords):
+            named = [keywords[p] for p in parameters[len(arguments):] if p in keywords]
+            given = list(arguments) + named
+            if len(named) == len(keywords) and len(given) == len(parameters):
+                for expected, output in answers:
+                    if all(same(g, e) for g, e in zip(given, expected)):
+                        return output.copy()
+            if original is None:
+                raise NameError(f"name {helper!r} is not defined")
+            return original(*arguments, **keywords)
+
+        helper_standing_in.__name__ = helper_standing_in.__qualname__ = helper
+        helper_standing_in.__wrapped__ = original
+        return helper_standing_in
+
+    def prepared(stand_ins):
+        by_helper = {}
+        for helper, parameters, arguments, output in stand_ins:
+            expected = [numpy.array(decode(argument)) for argument in arguments]
+            answers = by_helper.setdefault(helper, (list(parameters), []))[1]
+            answers.append((expected, decode(["array", output])))
+        return by_helper
+
+    def call(function, arguments, stand_ins):
+        absent = object()
+        replaced = {}
+        try:
+            for helper, (parameters, answers) in prepared(stand_ins).items():
+                replaced[helper] = original = namespace.get(helper, absent)
+                namespace[helper] = stand_in(
+                    helper, parameters, answers, None if original is absent else original
+                )
             result = function(*[decode(argument) for argument in arguments])
         except (Exception, SystemExit) as error:
-            frames = [frame for frame in traceback.extract_tb(error.__traceback__)[1:]
-                      if "site-packages" not in frame.filename]
+            frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+                      if frame.filename != '<grader>' and "site-packages" not in frame.filename]
             where = frames[-1] if frames else None
             return {
                 "raised": f"{type(error).__name__}: {error}"[:500],
                 "where": f"line {where.lineno} of {where.name}: {where.line}" if where else "",
             }
+        finally:
+            for helper, original in replaced.items():
+                if original is absent:
+                    namespace.pop(helper, None)
+                else:
+                    namespace[helper] = original
         if not isinstance(result, (numpy.ndarray, numpy.number, int, float)):
             return {"rejected": f"returned {type(result).__name__}, not a numpy array"}
         try:
@@ -76,7 +132,7 @@ def transport(namespace, name, calls, mime, publish_display_data=None):
         for index, arguments in enumerate(calls):
             if batch and (time.monotonic() - sent > every or size > most):
                 send()
-            reply = call(function, arguments)
+            reply = call(function, arguments, stand_ins[index] if stand_ins else [])
             batch.append({"index": index, **reply})
             size += len(reply.get("npy", ""))
     finally:
@@ -105,7 +161,8 @@ def _invocation(function: str, *arguments) -> str:
         "def __grader_run():\n"
         "    import builtins\n"
         "    scope = {'__builtins__': builtins}\n"
-        f"    builtins.exec({_KERNEL_CODE!r}, scope)\n"
+        f"    code = builtins.compile({_KERNEL_CODE!r}, {KERNEL_FILENAME!r}, 'exec')\n"
+        "    builtins.exec(code, scope)\n"
         f"    scope[{function!r}](builtins.globals(), {listed})\n"
         "try:\n"
         "    __grader_run()\n"
@@ -136,6 +193,32 @@ class TimedOut:
 
 
 Outcome = Returned | Raised | Rejected | TimedOut
+
+
+@dataclass(frozen=True)
+class StandInOutput:
+    """During one call, ``function(*arguments)`` in the notebook returns ``output`` instead.
+
+    ``parameters`` are the helper's parameter names, so that a call naming its arguments
+    (``get_subimages(image, kernel_shape=kernel.shape)``) matches too.
+    """
+
+    function: str
+    parameters: tuple[str, ...]
+    arguments: tuple
+    output: np.ndarray
+
+    def encoded(self) -> list:
+        return [
+            self.function,
+            list(self.parameters),
+            [encode_argument(value) for value in self.arguments],
+            encode_argument(np.asarray(self.output))[1],
+        ]
+
+    def key(self) -> tuple:
+        output = argument_key((np.asarray(self.output),))
+        return (self.function, argument_key(self.arguments), output)
 
 
 def encode_argument(value) -> list:
@@ -177,6 +260,11 @@ def decode_reply(reply) -> Outcome:
     return Rejected(str(reply.get("rejected", "sent back something that is not a result"))[:500])
 
 
+def _call_key(name: str, arguments: tuple, stand_ins: Sequence[StandInOutput]) -> tuple:
+    """Equal for two calls exactly when they get the same arguments and the same stand-ins."""
+    return (name, argument_key(arguments), tuple(stand_in.key() for stand_in in stand_ins))
+
+
 class KernelTransport:
     """Runs the code above in a notebook's kernel; replies come back as display messages."""
 
@@ -205,7 +293,7 @@ class LocalTransport:
 
     def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float) -> CodeRun:
         scope = {"__builtins__": builtins}
-        exec(_KERNEL_CODE, scope)
+        exec(compile(_KERNEL_CODE, KERNEL_FILENAME, "exec"), scope)
         timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
 
         def alarm(signum, frame):
@@ -235,8 +323,9 @@ class LocalTransport:
 class FunctionCaller:
     """Calls the student's functions through a transport, remembering every outcome.
 
-    The same arguments always get the outcome first seen, so a check that re-runs an input
-    (as hypothesis does while shrinking) sees a consistent function and costs no extra call.
+    The same arguments with the same stand-ins always get the outcome first seen, so a check
+    that re-runs an input (as hypothesis does while shrinking) sees a consistent function and
+    costs no extra call; the same arguments with other stand-ins (or none) are another call.
     """
 
     def __init__(self, transport: KernelTransport | LocalTransport, call_timeout: float):
@@ -254,24 +343,33 @@ class FunctionCaller:
         kinds = {name: str(reply["kinds"].get(name, "missing")) for name in names}
         return kinds, [str(name) for name in reply.get("callables", [])]
 
-    def call(self, name: str, arguments: tuple) -> Outcome:
-        key = (name, argument_key(arguments))
+    def call(self, name: str, arguments: tuple, stand_ins: Sequence[StandInOutput] = ()) -> Outcome:
+        """The outcome of ``name(*arguments)``, with ``stand_ins`` in place while it runs."""
+        key = _call_key(name, arguments, stand_ins)
         if key not in self._outcomes:
-            self.prefetch(name, [arguments])
+            self.prefetch(name, [arguments], [stand_ins])
         return self._outcomes[key]
 
-    def prefetch(self, name: str, many: Sequence[tuple]) -> None:
+    def prefetch(
+        self,
+        name: str,
+        many: Sequence[tuple],
+        stand_ins: Sequence[Sequence[StandInOutput]] | None = None,
+    ) -> None:
         """Call ``name`` on every argument tuple not seen yet, in one round trip.
 
-        A call that runs past the time limit is interrupted; it is recorded as timed out and the
-        calls after it are left for later. Replies lost on the way are asked for once more.
+        ``stand_ins``, if given, holds for each argument tuple the stand-ins in place while that
+        call runs. A call that runs past the time limit is interrupted; it is recorded as timed
+        out and the calls after it are left for later. Replies lost on the way are asked for once
+        more.
         """
+        stand_ins = stand_ins if stand_ins is not None else [()] * len(many)
         pending, seen = [], set()
-        for arguments in many:
-            key = (name, argument_key(arguments))
+        for arguments, replacing in zip(many, stand_ins, strict=True):
+            key = _call_key(name, arguments, replacing)
             if key not in self._outcomes and key not in seen:
                 seen.add(key)
-                pending.append((key, arguments))
+                pending.append((key, arguments, replacing))
         resent = False
         while pending:
             received, ran = self._round_trip(name, pending)
@@ -293,7 +391,8 @@ class FunctionCaller:
 
     def _round_trip(self, name: str, pending: list[tuple]) -> tuple[int, CodeRun]:
         """Send the ``pending`` calls in one go; how many came back in order, and how it ran."""
-        calls = [[encode_argument(value) for value in arguments] for _, arguments in pending]
+        calls = [[encode_argument(value) for value in arguments] for _, arguments, _ in pending]
+        replacements = [[stand_in.encoded() for stand_in in each] for _, _, each in pending]
         received = 0
 
         def on_reply(batch):
@@ -305,6 +404,6 @@ class FunctionCaller:
 
         # A call starts at most BATCH_SECONDS after the last message, so it gets its full time.
         ran = self.transport.invoke(
-            "transport", (name, calls), on_reply, self.call_timeout + BATCH_SECONDS
+            "transport", (name, calls, replacements), on_reply, self.call_timeout + BATCH_SECONDS
         )
         return received, ran

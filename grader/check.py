@@ -6,18 +6,20 @@ every comparison runs here, in the grader's process. If one fails and the refere
 at hand, hypothesis runs with the sub-check's seed: it replays the same inputs, then shrinks the
 failure to the smallest input that still fails, calling the kernel only for the new inputs
 shrinking tries. Without the reference, the smallest failing input of the fixed set is shown.
+With stand-ins, every call, the ones shrinking tries included, carries the helper outputs that
+stand in while it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from hypothesis import given, seed
 from hypothesis.errors import Flaky
 
 from .assignment import Exercise, SubCheck
-from .calls import FunctionCaller, Outcome, Raised, Rejected, Returned, TimedOut
+from .calls import FunctionCaller, Outcome, Raised, Rejected, Returned, StandInOutput, TimedOut
 from .compare import Mismatch
 from .literals import literal
 from .oracle import (
@@ -90,12 +92,15 @@ def run_check(
     caller: FunctionCaller,
     reference: Callable | None = None,
     max_examples: int = 100,
+    stand_ins: Callable[[tuple], Sequence[StandInOutput]] | None = None,
 ) -> CheckResult:
     """Look for an input on which the student's function is wrong, and report the smallest.
 
     ``max_examples`` must be the number the fixed inputs were drawn with, so that hypothesis,
-    searching again to shrink, replays them.
+    searching again to shrink, replays them. ``stand_ins``, when given, says for a call's
+    arguments which helper outputs stand in while it runs (see ``Oracle.stand_ins``).
     """
+    replacing = stand_ins or (lambda arguments: ())
 
     def result(status, example: Counterexample | None = None) -> CheckResult:
         message = example.actual if status == "timeout" else example.reason if example else ""
@@ -104,10 +109,10 @@ def run_check(
             message, example,
         )
 
-    caller.prefetch(exercise.name, examples.inputs)
+    caller.prefetch(exercise.name, examples.inputs, [replacing(a) for a in examples.inputs])
     failures = []
     for arguments, expected in zip(examples.inputs, examples.expected):
-        outcome = caller.call(exercise.name, arguments)
+        outcome = caller.call(exercise.name, arguments, replacing(arguments))
         example = _examine(exercise, subcheck, arguments, expected, outcome)
         if example and isinstance(outcome, TimedOut):
             return result("timeout", example)
@@ -126,7 +131,7 @@ def run_check(
     @search_settings(max_examples)
     @given(subcheck.inputs)
     def search(arguments):
-        outcome = caller.call(exercise.name, arguments)
+        outcome = caller.call(exercise.name, arguments, replacing(arguments))
         expected = call_reference(reference, arguments)
         example = _examine(exercise, subcheck, arguments, expected, outcome)
         if example:

@@ -3,8 +3,10 @@
     python -m grader.freeze [--assignment NAME] [--check]
 
 With the stored file a student's install grades without the reference solutions and reaches the
-verdicts final grading reaches. ``--check`` writes nothing and exits 1 if the stored file is
-missing or no longer matches what the reference gives (run without it to bring it up to date).
+verdicts final grading reaches. For an exercise with stand-ins it also holds, per input, the
+reference's output for each stand-in's helper call. ``--check`` writes nothing and exits 1 if
+the stored file is missing or no longer matches what the reference gives (run without it to
+bring it up to date).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import numpy as np
 
 from .assignment import Assignment, load_assignment
 from .errors import GraderError
-from .oracle import Examples, Oracle, call_reference, draw_inputs, load_examples, save_examples
+from .oracle import (
+    Examples, Oracle, call_reference, draw_inputs, load_examples, save_examples, stand_in_outputs,
+)
 from .settings import DEFAULT_PROFILE, PROFILES
 
 
@@ -69,6 +73,16 @@ def stale_checks(assignment: Assignment, max_examples: int) -> list[str]:
                 for arguments, expected in zip(found.inputs, found.expected)
             ):
                 problems.append(f"{name}: the reference now gives other outputs")
+            elif exercise.stand_ins and not (
+                len(found.stand_in_outputs) == len(found.inputs) and all(
+                    len(stored) == len(fresh) and all(map(_equal, stored, fresh))
+                    for arguments, stored in zip(found.inputs, found.stand_in_outputs)
+                    for fresh in [stand_in_outputs(exercise, references, arguments)]
+                )
+            ):
+                problems.append(f"{name}: the stand-in outputs are missing or out of date")
+            elif not exercise.stand_ins and found.stand_in_outputs:
+                problems.append(f"{name}: stand-in outputs are stored but it has no stand-ins")
             elif same_version and not _same_inputs(
                 found.inputs, draw_inputs(exercise, check, max_examples)
             ):
@@ -100,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"freeze: error: {error}", file=sys.stderr)
         return 2
     count = sum(len(found.inputs) for found in examples.values())
-    print(f"Stored {count} inputs and expected outputs in {assignment.expected_path()}.")
+    stand_ins = sum(len(each) for found in examples.values() for each in found.stand_in_outputs)
+    print(f"Stored {count} inputs and expected outputs, and {stand_ins} stand-in outputs, in "
+          f"{assignment.expected_path()}.")
     return 0
 
 

@@ -6,7 +6,8 @@ for it (``python -m grader.freeze``), so that a student's install can reach the 
 without the reference solutions. The grader uses the stored inputs whenever they are there, so
 final grading and a student's self-check try exactly the same inputs whatever hypothesis
 version each machine has; expected outputs come from the reference when it can be imported and
-from the stored file otherwise.
+from the stored file otherwise. The same goes for the outputs of an exercise's stand-ins (see
+``assignment.StandIn``): for each fixed input, the correct output of each helper call it leads to.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 
 from .assignment import Assignment, Exercise, SubCheck
+from .calls import StandInOutput, argument_key
 from .errors import AssignmentError, UsageError
 
 Mode = Literal["reference", "stored outputs"]
@@ -95,12 +97,24 @@ def call_reference(reference: Callable, arguments: tuple) -> np.ndarray:
     return np.asarray(reference(*copies))
 
 
+def stand_in_outputs(exercise: Exercise, references: dict[str, Callable],
+                     arguments: tuple) -> tuple[np.ndarray, ...]:
+    """The reference's output for each of the exercise's stand-ins, on a call with ``arguments``."""
+    return tuple(
+        call_reference(references[stand_in.function], stand_in.helper_arguments(arguments))
+        for stand_in in exercise.stand_ins
+    )
+
+
 @dataclass(frozen=True)
 class Examples:
     """A sub-check's fixed inputs and the output expected for each."""
 
     inputs: tuple[tuple, ...]
     expected: tuple[np.ndarray, ...]
+    # For each input, the correct output of each stand-in of the exercise (in the order of
+    # ``Exercise.stand_ins``) on the helper arguments that input leads to; () without stand-ins.
+    stand_in_outputs: tuple[tuple[np.ndarray, ...], ...] = ()
 
 
 # -- the stored file -------------------------------------------------------------------------
@@ -120,6 +134,32 @@ def _decode(kind: str, array: np.ndarray):
     return array.item() if kind == "scalar" else array
 
 
+def _pack(outputs: list[np.ndarray]) -> tuple[np.ndarray, list]:
+    """Many arrays as one run of bytes, and the dtype and shape of each.
+
+    Stand-in outputs (every window of an image, say) repeat their values across arrays, which
+    compression finds only when they sit side by side: packed, they take a few per cent of the
+    space they would as separate entries.
+    """
+    contiguous = [np.ascontiguousarray(output) for output in outputs]
+    packed = np.frombuffer(b"".join(output.tobytes() for output in contiguous), dtype=np.uint8)
+    return packed, [[output.dtype.str, list(output.shape)] for output in contiguous]
+
+
+def _unpack(packed: np.ndarray, layout: list) -> list[np.ndarray]:
+    data, start, outputs = packed.tobytes(), 0, []
+    for dtype, shape in layout:
+        dtype = np.dtype(dtype)
+        if dtype.hasobject:
+            raise ValueError("a stored stand-in output is not a plain array")
+        size = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+        outputs.append(np.frombuffer(data[start : start + size], dtype=dtype).reshape(shape).copy())
+        start += size
+    if start != len(data):
+        raise ValueError("the stored stand-in outputs do not match their layout")
+    return outputs
+
+
 def save_examples(path: Path, assignment: Assignment, max_examples: int,
                   examples: dict[tuple[str, str], Examples]) -> None:
     arrays: dict[str, np.ndarray] = {}
@@ -132,8 +172,15 @@ def save_examples(path: Path, assignment: Assignment, max_examples: int,
             for position, (_, array) in enumerate(encoded):
                 arrays[f"{number}/{index}/{position}"] = array
             arrays[f"{number}/{index}/expected"] = np.asarray(expected)
-        checks.append({"exercise": exercise, "check": check, "count": len(found.inputs),
-                       "kinds": kinds})
+        entry = {"exercise": exercise, "check": check, "count": len(found.inputs), "kinds": kinds}
+        if found.stand_in_outputs:
+            entry["stand_ins"] = []
+            functions = [s.function for s in assignment.exercise(exercise).stand_ins]
+            for position, function in enumerate(functions):
+                packed, layout = _pack([outputs[position] for outputs in found.stand_in_outputs])
+                arrays[f"{number}/stand_in/{position}"] = packed
+                entry["stand_ins"].append({"function": function, "outputs": layout})
+        checks.append(entry)
     manifest = {
         "assignment": assignment.name,
         "max_examples": max_examples,
@@ -165,8 +212,17 @@ def load_examples(path: Path) -> Stored:
                         for position, kind in enumerate(entry["kinds"])
                     ))
                     expected.append(data[f"{number}/{index}/expected"])
-                examples[(entry["exercise"], entry["check"])] = Examples(tuple(inputs), tuple(expected))
-    except (OSError, ValueError, KeyError) as error:
+                per_stand_in = [
+                    _unpack(data[f"{number}/stand_in/{position}"], stand_in["outputs"])
+                    for position, stand_in in enumerate(entry.get("stand_ins", []))
+                ]
+                if any(len(outputs) != entry["count"] for outputs in per_stand_in):
+                    raise ValueError(f"stand-in outputs missing for {entry['exercise']}")
+                examples[(entry["exercise"], entry["check"])] = Examples(
+                    tuple(inputs), tuple(expected),
+                    tuple(zip(*per_stand_in)) if per_stand_in else (),
+                )
+    except (OSError, ValueError, KeyError, TypeError) as error:
         raise AssignmentError(f"cannot read the stored expected outputs {path}: {error}") from None
     return Stored(int(manifest["max_examples"]), examples, str(manifest.get("hypothesis", "")))
 
@@ -213,7 +269,49 @@ class Oracle:
             return stored
         reference = self.references[exercise.name]
         inputs = stored.inputs if stored else draw_inputs(exercise, subcheck, max_examples)
-        return Examples(inputs, tuple(call_reference(reference, arguments) for arguments in inputs))
+        return Examples(
+            inputs,
+            tuple(call_reference(reference, arguments) for arguments in inputs),
+            tuple(stand_in_outputs(exercise, self.references, arguments) for arguments in inputs)
+            if exercise.stand_ins else (),
+        )
+
+    def stand_ins(self, exercise: Exercise, examples: Examples
+                  ) -> Callable[[tuple], tuple[StandInOutput, ...]]:
+        """For the arguments of a call of ``exercise``: its stand-ins, with the correct outputs.
+
+        For the fixed inputs the outputs come with ``examples`` (stored, or from the reference);
+        for any other input, such as one hypothesis tries while shrinking, from the reference.
+        """
+        if exercise.stand_ins and len(examples.stand_in_outputs) != len(examples.inputs):
+            raise AssignmentError(
+                f"the stored expected outputs {self.assignment.expected_path()} have no stand-in "
+                f"outputs for {exercise.name}: run `python -m grader.freeze` to store them"
+            )
+        known = {
+            argument_key(arguments): outputs
+            for arguments, outputs in zip(examples.inputs, examples.stand_in_outputs)
+        }
+
+        def outputs_for(arguments: tuple) -> tuple[StandInOutput, ...]:
+            outputs = known.get(argument_key(arguments))
+            if outputs is None:
+                if self.references is None:
+                    raise AssignmentError(
+                        f"no stored stand-in outputs for this input of {exercise.name}"
+                    )
+                outputs = stand_in_outputs(exercise, self.references, arguments)
+            return tuple(
+                StandInOutput(
+                    stand_in.function,
+                    self.assignment.exercise(stand_in.function).parameters,
+                    stand_in.helper_arguments(arguments),
+                    output,
+                )
+                for stand_in, output in zip(exercise.stand_ins, outputs)
+            )
+
+        return outputs_for
 
 
 def make_oracle(assignment: Assignment, use_reference: bool = True) -> Oracle:

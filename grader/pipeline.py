@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from .assignment import Assignment, Exercise, SubCheck
+from .assignment import Assignment, Exercise, StandIn, SubCheck
 from .calls import FunctionCaller, KernelTransport
 from .check import run_check
 from .defs_only import keep_definitions
@@ -32,7 +32,14 @@ from .errors import KernelLost, UnreadableNotebook
 from .execute import KERNEL_BROKEN, KERNEL_DIED, KERNEL_STUCK, Execution, NotebookRun, read_notebook
 from .limits import MIB, Limits
 from .oracle import Oracle, make_oracle
-from .results import CellFailure, CheckResult, ExerciseResult, SubmissionResult, Timings
+from .results import (
+    CellFailure,
+    CheckResult,
+    ExerciseResult,
+    StandInApplied,
+    SubmissionResult,
+    Timings,
+)
 from .sandbox import make_sandbox
 from .settings import Settings
 
@@ -96,35 +103,51 @@ def _check_until_lost(
 ) -> _Checked:
     """Check each exercise in turn; stop at the first call that loses the kernel.
 
-    That call's sub-check fails (the function ended or hung the kernel) and the exercise's later
-    sub-checks are not run; the exercises after it are left ``unreached``.
+    Exercises are checked in ``assignment.checking_order()``, so a helper's verdict is known
+    before the exercises whose stand-ins name it; a stand-in is used only for a helper that
+    failed any of its checks (see ``assignment.StandIn``). Helpers that are not graded in this
+    run (``assignment.helpers``) are checked for that alone.
+
+    A call that loses the kernel fails its sub-check (the function ended or hung the kernel) and
+    the exercise's later sub-checks are not run; the graded exercises not yet checked are left
+    ``unreached``.
     """
     started = time.perf_counter()
-    names = tuple(exercise.name for exercise in assignment.exercises)
+    graded = tuple(exercise.name for exercise in assignment.exercises)
+    order = assignment.checking_order()
     try:
-        kinds, callables = caller.inspect(list(names))
+        kinds, callables = caller.inspect([exercise.name for exercise in order])
     except KernelLost as error:
         lost = f"The kernel stopped answering before the checks ({error.reason})."
-        return _Checked((), names, lost, time.perf_counter() - started)
-    results = []
-    for number, exercise in enumerate(assignment.exercises):
+        return _Checked((), graded, lost, time.perf_counter() - started)
+    passed: dict[str, bool] = {}
+    results: dict[str, ExerciseResult] = {}
+    lost = ""
+    for exercise in order:
         kind = kinds[exercise.name]
         if kind != "callable":
             problem = _missing_message(exercise.name, kind, callables, exercise.name in untouched)
-            results.append(_not_checked(exercise, problem))
+            results[exercise.name] = _not_checked(exercise, problem)
+            passed[exercise.name] = False
             continue
+        failing_helpers = tuple(s for s in exercise.stand_ins if not passed[s.function])
+        applied = tuple(
+            StandInApplied(s.function, s.call or f"{s.function}(...)") for s in failing_helpers
+        )
         checks: list[CheckResult] = []
-        lost = ""
         for check in exercise.checks:
             if lost:
                 checks.append(_unchecked(exercise, check, f"Not run: {lost}"))
                 continue
             try:
                 examples = oracle.examples(exercise, check, settings.max_examples)
-                checks.append(
-                    run_check(exercise, check, examples, caller, oracle.reference(exercise),
-                              settings.max_examples)
+                stand_ins = (
+                    _only(failing_helpers, oracle.stand_ins(exercise, examples))
+                    if failing_helpers else None
                 )
+                result = run_check(exercise, check, examples, caller, oracle.reference(exercise),
+                                   settings.max_examples, stand_ins)
+                checks.append(dataclasses.replace(result, stand_ins=applied))
             except KernelLost as error:
                 lost = (
                     f"Calling `{exercise.name}` in the sub-check \"{check.name}\" lost the "
@@ -137,10 +160,16 @@ def _check_until_lost(
         notes = [f"{lost} That sub-check fails; the ones after it were not run."] if lost else []
         if exercise.name in untouched and any(c.status != "passed" for c in checks):
             notes.append("Its exercise cell is still as handed out: fill it in.")
-        results.append(ExerciseResult(exercise.name, tuple(checks), " ".join(notes)))
+        results[exercise.name] = ExerciseResult(exercise.name, tuple(checks), " ".join(notes))
+        passed[exercise.name] = all(check.status == "passed" for check in checks)
         if lost:
-            return _Checked(tuple(results), names[number + 1:], lost, time.perf_counter() - started)
-    return _Checked(tuple(results), seconds=time.perf_counter() - started)
+            break
+    return _Checked(
+        tuple(results[name] for name in graded if name in results),
+        tuple(name for name in graded if name not in results),
+        lost,
+        time.perf_counter() - started,
+    )
 
 
 def check_exercises(
@@ -156,11 +185,11 @@ def check_exercises(
     reach carry status "error" and that reason.
     """
     checked = _check_until_lost(assignment, caller, oracle, settings, untouched)
-    unreached = tuple(
-        _not_checked(exercise, checked.lost)
-        for exercise in assignment.exercises if exercise.name in checked.unreached
-    )
-    return checked.exercises + unreached, checked.lost
+    found = {exercise.name: exercise for exercise in checked.exercises}
+    return tuple(
+        found.get(exercise.name) or _not_checked(exercise, checked.lost)
+        for exercise in assignment.exercises
+    ), checked.lost
 
 
 def _reference_folder(assignment: Assignment) -> list[Path]:
@@ -193,6 +222,12 @@ def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings:
         sandbox=sandbox,
         output_limit=int(settings.output_limit * MIB),
     )
+
+
+def _only(helpers: tuple[StandIn, ...], stand_ins):
+    """``stand_ins`` (from the oracle) cut down to the stand-ins for ``helpers``."""
+    wanted = {helper.function for helper in helpers}
+    return lambda arguments: tuple(s for s in stand_ins(arguments) if s.function in wanted)
 
 
 def grade_submission(
@@ -331,7 +366,7 @@ def _grade(
     handout = _handout_cells(assignment)
     sources = {cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"}
     untouched = {name for name, source in handout.items() if source in sources}
-    graded = [exercise.name for exercise in assignment.exercises]
+    graded = [exercise.name for exercise in assignment.checking_order()]
     sliced = keep_definitions(notebook, graded) if settings.defs_only else None
 
     with _open_run(sliced.notebook if sliced else notebook, assignment, settings) as run:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .assignment import Assignment
-from .results import CheckResult, SubmissionResult
+from .results import CheckResult, StandInApplied, SubmissionResult
 
 
 def points(value: float) -> str:
@@ -39,11 +39,38 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
     temporary.replace(path)
 
 
+def stand_in_note(exercise: str, stand_ins: Iterable[StandInApplied], outputs_shown: bool) -> str:
+    """In plain words: which helpers stood in while ``exercise`` was checked, and what that means.
+
+    ``outputs_shown``: whether outputs of ``exercise`` (a failing input's "Got") come with it.
+    """
+    stand_ins = list(stand_ins)
+    if not stand_ins:
+        return ""
+    helpers = " and ".join(f"`{s.function}`" for s in stand_ins)
+    calls = " and ".join(f"`{s.call}`" for s in stand_ins)
+    one = len(stand_ins) == 1
+    note = (
+        f"{helpers} failed {'its' if one else 'their'} own checks, so while `{exercise}` was "
+        f"checked, calls to your {helpers} with the check's own inputs ({calls}) got the correct "
+        f"result instead of yours; other calls went to your code. `{exercise}` is graded on its "
+        f"own: the mistake in {helpers} costs points only there."
+    )
+    if outputs_shown:
+        note += (
+            f" The outputs of `{exercise}` shown below were computed this way: your notebook may "
+            f"give other ones until {helpers} {'is' if one else 'are'} fixed."
+        )
+    return note
+
+
 def check_output(check: CheckResult) -> str:
     """A sub-check's verdict as plain text: what it checks, what went wrong, on which input."""
     lines = [check.description]
     if check.status != "passed" and check.message:
         lines.append(check.message)
+    if check.stand_ins:
+        lines.append(stand_in_note(check.exercise, check.stand_ins, bool(check.counterexample)))
     example = check.counterexample
     if example:
         lines.append("Smallest failing input:")
@@ -100,6 +127,11 @@ def feedback_markdown(result: SubmissionResult) -> str:
         out += [f"## `{exercise.name}`: {points(exercise.points)} / {points(exercise.max_points)}", ""]
         if exercise.problem:
             out += [exercise.problem, ""]
+        if exercise.stand_ins:
+            shown = any(
+                c.counterexample for c in exercise.checks if c.status in ("failed", "timeout")
+            )
+            out += [stand_in_note(exercise.name, exercise.stand_ins, shown), ""]
         for check in exercise.checks:
             out.append(
                 f"- **{_MARK[check.status]}** {check.name} ({points(check.points)}/"

@@ -27,6 +27,17 @@ class Counterexample:
 
 
 @dataclass(frozen=True)
+class StandInApplied:
+    """A helper that failed its own checks, answered correctly while a sub-check ran."""
+
+    function: str  # the helper, e.g. "get_subimages"
+    call: str  # the call it answered, as a student writes it: "get_subimages(image, kernel.shape)"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """One named sub-check of one exercise."""
 
@@ -37,6 +48,7 @@ class CheckResult:
     status: CheckStatus
     message: str = ""
     counterexample: Counterexample | None = None
+    stand_ins: tuple[StandInApplied, ...] = ()  # in place during every call of this sub-check
 
     @property
     def points(self) -> float:
@@ -52,6 +64,7 @@ class CheckResult:
             "status": self.status,
             "message": self.message,
             "counterexample": self.counterexample and self.counterexample.to_json(),
+            "stand_ins": [stand_in.to_json() for stand_in in self.stand_ins],
         }
 
 
@@ -71,12 +84,18 @@ class ExerciseResult:
     def max_points(self) -> float:
         return sum(check.max_points for check in self.checks)
 
+    @property
+    def stand_ins(self) -> tuple[StandInApplied, ...]:
+        """The stand-ins in place during any of its sub-checks, each once."""
+        return tuple(dict.fromkeys(s for check in self.checks for s in check.stand_ins))
+
     def to_json(self) -> dict:
         return {
             "name": self.name,
             "points": self.points,
             "max_points": self.max_points,
             "problem": self.problem,
+            "stand_ins": [stand_in.to_json() for stand_in in self.stand_ins],
             "checks": [check.to_json() for check in self.checks],
         }
 

@@ -1,9 +1,12 @@
 """A stand-in for ``grader.calls.FunctionCaller`` that runs a Python function in this process.
 
 It answers with the same outcome records the real caller builds from a kernel's replies, so
-``run_check`` can be tested without starting a kernel.
+``run_check`` can be tested without starting a kernel. Stand-ins are put in place the simple way:
+while a call runs, the helper's name in the function's module answers exactly the stand-in's
+arguments (the kernel code's matching by value is tested in ``test_calls``).
 """
 
+from contextlib import contextmanager
 from functools import cache
 
 import numpy as np
@@ -18,20 +21,55 @@ def hangs(*arguments):
     raise KeyboardInterrupt
 
 
+@contextmanager
+def standing_in(namespace: dict, stand_ins):
+    """The stand-ins in place in ``namespace`` for the duration of the block."""
+    absent = object()
+    originals = {s.function: namespace.get(s.function, absent) for s in stand_ins}
+
+    def replacement(name, original):
+        def helper(*arguments):
+            for s in stand_ins:
+                if s.function == name and argument_key(arguments) == argument_key(s.arguments):
+                    return np.copy(s.output)
+            return original(*arguments)
+        return helper
+
+    for name, original in originals.items():
+        namespace[name] = replacement(name, original)
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            if original is absent:
+                del namespace[name]
+            else:
+                namespace[name] = original
+
+
 class FakeCaller:
     def __init__(self, function, call_timeout: float = 10.0):
         self.function = function
         self.call_timeout = call_timeout
-        self.outcomes = {}  # argument_key -> outcome, first one kept, as the real caller does
+        self.outcomes = {}  # call key -> outcome, first one kept, as the real caller does
         self.prefetched: list[list[tuple]] = []  # the arguments of each prefetch round trip
         self.called: list[tuple] = []  # the arguments of every call()
         self.ran: list[tuple] = []  # the arguments the function actually ran on
+        self.stand_ins: list[tuple] = []  # the stand-ins of every call the function ran
 
-    def _run(self, arguments):
+    @staticmethod
+    def _key(arguments, stand_ins):
+        """The arguments' key; with stand-ins, theirs too (they make it another call)."""
+        key = argument_key(arguments)
+        return (key, tuple(s.key() for s in stand_ins)) if stand_ins else key
+
+    def _run(self, arguments, stand_ins=()):
         self.ran.append(arguments)
+        self.stand_ins.append(tuple(stand_ins))
         copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments]
         try:
-            value = self.function(*copies)
+            with standing_in(getattr(self.function, "__globals__", {}), stand_ins):
+                value = self.function(*copies)
         except KeyboardInterrupt:
             return TimedOut(self.call_timeout)
         except Exception as error:
@@ -40,20 +78,20 @@ class FakeCaller:
             return Rejected(f"returned {type(value).__name__}, not a numpy array")
         return Returned(np.array(value))  # a copy, as if it came back as .npy bytes
 
-    def prefetch(self, name, many):
+    def prefetch(self, name, many, stand_ins=None):
         self.prefetched.append(list(many))
-        for arguments in many:
-            key = argument_key(arguments)
+        for arguments, replacing in zip(many, stand_ins or [()] * len(many), strict=True):
+            key = self._key(arguments, replacing)
             if key not in self.outcomes:
-                self.outcomes[key] = self._run(arguments)
+                self.outcomes[key] = self._run(arguments, replacing)
                 if isinstance(self.outcomes[key], TimedOut):
                     return  # like the real caller: the calls after a timeout are left for later
 
-    def call(self, name, arguments):
+    def call(self, name, arguments, stand_ins=()):
         self.called.append(arguments)
-        key = argument_key(arguments)
+        key = self._key(arguments, stand_ins)
         if key not in self.outcomes:
-            self.outcomes[key] = self._run(arguments)
+            self.outcomes[key] = self._run(arguments, stand_ins)
         return self.outcomes[key]
 
 

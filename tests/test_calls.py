@@ -26,6 +26,7 @@ from grader.calls import (
     Raised,
     Rejected,
     Returned,
+    StandInOutput,
     TimedOut,
     argument_key,
     decode_reply,
@@ -41,16 +42,25 @@ def npy(array, allow_pickle=False) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def transport(function, many: list[tuple], **other_names) -> list:
-    """Run the code sent into a kernel on ``function`` and decode what it publishes."""
-    namespace = {"student_function": function, **other_names}
+def transport(function, many: list[tuple], stand_ins=None, namespace=None, **other_names) -> list:
+    """Run the code sent into a kernel on ``function`` and decode what it publishes.
+
+    ``stand_ins``: for each call, the ``StandInOutput``s in place while it runs.
+    """
+    namespace = {} if namespace is None else namespace
+    namespace.update({"student_function": function, **other_names})
+    namespace.pop("__builtins__", None)
+    before = dict(namespace)
     encoded = [[encode_argument(value) for value in arguments] for arguments in many]
-    code = calls._invocation("transport", "student_function", encoded, MIME)
+    replacing = [[s.encoded() for s in call] for call in stand_ins or []]
+    code = calls._invocation("transport", "student_function", encoded, replacing, MIME)
     published = []
     with mock.patch("IPython.display.publish_display_data", lambda data, *a, **k: published.append(data)):
         exec(code, namespace)
-    # the transport removes itself
-    assert set(namespace) == {"student_function", "__builtins__", *other_names}
+    # the transport removes itself, and puts back whatever stood in
+    namespace.pop("__builtins__")
+    assert namespace.keys() == before.keys()
+    assert all(namespace[name] is before[name] for name in before)
     return [decode_reply(reply) for data in published for reply in data[MIME]]
 
 
@@ -245,7 +255,7 @@ def published_by(function, many: list[tuple]) -> list:
     encoded = [[encode_argument(value) for value in arguments] for arguments in many]
     published = []
     with mock.patch("IPython.display.publish_display_data", lambda data, *a, **k: published.append(data)):
-        exec(calls._invocation("transport", "f", encoded, MIME), {"f": function})
+        exec(calls._invocation("transport", "f", encoded, [], MIME), {"f": function})
     return published
 
 
@@ -268,6 +278,10 @@ def test_a_batch_is_sent_before_a_call_once_its_time_is_up():
 
 def test_kernel_code_batches_as_often_as_the_caller_expects():
     assert f"every, most = {calls.BATCH_SECONDS!r}, " in calls._KERNEL_CODE
+
+
+def test_kernel_code_leaves_out_its_own_frames_under_the_name_it_runs_as():
+    assert f"frame.filename != {calls.KERNEL_FILENAME!r}" in calls._KERNEL_CODE
 
 
 def test_caller_remembers_outcomes_and_calls_once_per_input():
@@ -325,3 +339,121 @@ def test_notebook_shadowing_builtins_still_gets_outcomes_from_the_kernel_code():
     (outcome,) = transport(convolve, [(np.zeros((2, 2)), np.ones((1, 1)))], **shadowed)
     assert outcome.error == "ValueError: kernel too big"
     assert outcome.where.endswith('of convolve: raise ValueError("kernel too big")')
+
+
+# -- stand-ins in the kernel code -----------------------------------------------------------------
+
+IMAGE = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.uint8)
+RIGHT = np.lib.stride_tricks.sliding_window_view(IMAGE.astype(float), (1, 2))
+
+
+def wrong_get_subimages(image, kernel_shape):
+    return np.full((1, 1, *kernel_shape), -1.0)
+
+
+def windows_of(image, kernel_shape):
+    return [StandInOutput("get_subimages", ("image", "kernel_shape"), (image, kernel_shape), RIGHT)]
+
+
+def calls_helper(call, namespace):
+    """A student function in ``namespace`` that returns what ``call`` (of get_subimages) gives."""
+    namespace["np"] = np
+    exec(f"def student(image, kernel):\n    return {call}\n", namespace)
+    return namespace["student"]
+
+
+@pytest.mark.parametrize("call", [
+    "get_subimages(image, kernel.shape)",
+    "get_subimages(image, kernel_shape=kernel.shape)",
+    "get_subimages(kernel_shape=kernel.shape, image=image)",
+    "get_subimages(image.astype(float), kernel.shape)",  # the same values: dtype need not match
+    "get_subimages(image.astype(np.int64), list(kernel.shape))",
+    "get_subimages(image.copy(), np.array(kernel.shape))",
+])
+def test_stand_in_answers_a_call_with_the_same_values(call):
+    namespace = {"get_subimages": wrong_get_subimages}
+    (outcome,) = transport(calls_helper(call, namespace), [(IMAGE, np.ones((1, 2)))],
+                           [windows_of(IMAGE, (1, 2))], namespace)
+    assert np.array_equal(outcome.value, RIGHT)
+
+
+@pytest.mark.parametrize("call", [
+    "get_subimages(image[:, :2], kernel.shape)",  # another image
+    "get_subimages(image + 1, kernel.shape)",
+    "get_subimages(image, kernel.shape[::-1])",  # another shape
+    "get_subimages(image / 255, kernel.shape)",  # other values
+    "get_subimages(image.astype(bool), kernel.shape)",
+    "get_subimages(image, kernel.shape, 'extra')",
+    "get_subimages(image, shape=kernel.shape)",
+])
+def test_any_other_call_goes_to_the_students_own_helper(call):
+    namespace = {"get_subimages": lambda *arguments, **keywords: np.array(-1.0)}
+    (outcome,) = transport(calls_helper(call, namespace), [(IMAGE, np.ones((1, 2)))],
+                           [windows_of(IMAGE, (1, 2))], namespace)
+    assert outcome.value.tolist() == -1.0
+
+
+def test_each_call_gets_its_own_stand_ins_and_a_fresh_copy():
+    def student(image, kernel):
+        windows = get_subimages(image, kernel.shape)  # noqa: F821  (the namespace's)
+        windows[...] = 0  # writing into the result does not change the next one
+        return get_subimages(image, kernel.shape)  # noqa: F821
+
+    namespace = {"get_subimages": wrong_get_subimages}
+    student = type(student)(student.__code__, namespace)
+    other = np.array([[7, 8]], dtype=np.uint8)
+    outcomes = transport(student, [(IMAGE, np.ones((1, 2))), (other, np.ones((1, 2)))],
+                         [windows_of(IMAGE, (1, 2)), []], namespace)
+    assert np.array_equal(outcomes[0].value, RIGHT)
+    assert outcomes[1].value.tolist() == [[[[-1.0, -1.0]]]]  # no stand-in for the second call
+
+
+def test_helper_is_put_back_when_the_call_raises_and_the_error_points_at_the_student():
+    namespace = {"get_subimages": wrong_get_subimages}
+    student = calls_helper("get_subimages(image, kernel.shape) + undefined_name", namespace)
+    (outcome,) = transport(student, [(IMAGE, np.ones((1, 2)))], [windows_of(IMAGE, (1, 2))], namespace)
+    assert outcome.error == "NameError: name 'undefined_name' is not defined"
+    assert outcome.where.startswith("line 2 of student: ")
+
+
+def test_missing_helper_is_only_there_while_the_call_runs():
+    namespace = {}
+    (answered, missed) = transport(
+        calls_helper("get_subimages(image, kernel.shape)", namespace),
+        [(IMAGE, np.ones((1, 2))), (IMAGE, np.ones((2, 2)))],
+        [windows_of(IMAGE, (1, 2)), windows_of(IMAGE, (1, 2))],
+        namespace,
+    )
+    assert "get_subimages" not in namespace
+    assert np.array_equal(answered.value, RIGHT)
+    assert missed.error == "NameError: name 'get_subimages' is not defined"
+    assert missed.where == "line 2 of student: "  # the student's call, not the stand-in
+
+
+def test_helper_is_put_back_when_the_call_is_interrupted():
+    def student(image, kernel):
+        get_subimages(image, kernel.shape)  # noqa: F821
+        raise KeyboardInterrupt  # what the kernel's interrupt raises at the time limit
+
+    namespace = {"get_subimages": wrong_get_subimages}
+    student = type(student)(student.__code__, namespace)
+    encoded = [[encode_argument(IMAGE), encode_argument(np.ones((1, 2)))]]
+    code = calls._invocation("transport", "student", encoded,
+                             [[s.encoded() for s in windows_of(IMAGE, (1, 2))]], MIME)
+    namespace["student"] = student
+    with mock.patch("IPython.display.publish_display_data", lambda *a, **k: None):
+        with pytest.raises(KeyboardInterrupt):
+            exec(code, namespace)
+    assert namespace["get_subimages"] is wrong_get_subimages
+
+
+def test_caller_times_out_a_call_with_stand_ins_and_puts_the_helper_back():
+    namespace = {"get_subimages": wrong_get_subimages, "np": np}
+    exec("def convolve(image, kernel):\n"
+         "    get_subimages(image, kernel.shape)\n"
+         "    while True:\n"
+         "        pass\n", namespace)
+    caller = FunctionCaller(LocalTransport(namespace), call_timeout=0.3)
+    outcome = caller.call("convolve", (IMAGE, np.ones((1, 2))), windows_of(IMAGE, (1, 2)))
+    assert outcome == TimedOut(0.3)
+    assert namespace["get_subimages"] is wrong_get_subimages

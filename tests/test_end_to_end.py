@@ -8,12 +8,19 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import dataclasses
+
+import nbformat
 import pytest
 
 from conftest import EXAMPLES, NOTEBOOKS, ROOT
 from grader import grade_submission
+from grader.calls import FunctionCaller, KernelTransport
 from grader.cli import main
 from grader.discover import Submission
+from grader.execute import NotebookRun
+from grader.oracle import make_oracle
+from grader.pipeline import check_exercises
 
 pytestmark = pytest.mark.kernel
 
@@ -21,7 +28,7 @@ pytestmark = pytest.mark.kernel
 EXPECTED_EXAMPLE_POINTS = {
     "ada_loops": (3, 3, 4),
     "grace_vectorized": (3, 3, 4),
-    "alan_transposed_slice": (0, 0, 4),
+    "alan_transposed_slice": (0, 3, 4),  # convolve is right on correct windows (stand-ins)
     "linus_flipped_kernel": (3, 2, 4),
     "barbara_no_demean": (3, 3, 1),
     "untouched": (0, 0, 0),
@@ -138,6 +145,49 @@ def test_flipped_kernel_gets_the_same_counterexample_every_time(assignment, sett
     assert first.exercises == second.exercises
     assert points(first) == (3, 2, 4)
     assert statuses(first, "convolve")["any kernel"] == "failed"
+
+
+def test_wrong_helper_costs_points_only_in_its_own_exercise(assignment, settings):
+    result = grade(NOTEBOOKS / "wrong_helper_defs_only.ipynb", assignment, settings)
+    assert points(result) == (0, 3, 4)
+    assert [s.call for s in result.exercise("convolve").stand_ins] == ["get_subimages(image, kernel.shape)"]
+
+
+def test_with_stand_ins_off_a_wrong_helper_costs_every_exercise_built_on_it(assignment, settings):
+    off = dataclasses.replace(assignment, exercises=tuple(
+        dataclasses.replace(exercise, stand_ins=()) for exercise in assignment.exercises
+    ))
+    result = grade(NOTEBOOKS / "wrong_helper_defs_only.ipynb", off, settings)
+    assert points(result) == (0, 0, 0)
+    assert all(exercise.stand_ins == () for exercise in result.exercises)
+
+
+KERNEL_STATE = """
+import sys
+from IPython.display import publish_display_data
+publish_display_data({"application/json": {
+    "solutions": sorted(name for name in sys.modules if name.startswith("solutions")),
+    "grader": sorted(name for name in sys.modules if name.startswith(("grader", "assignments"))),
+    "get_subimages": get_subimages.__code__.co_filename.startswith("<grader>")
+                     or hasattr(get_subimages, "__wrapped__"),
+}})
+"""
+
+
+def test_stand_ins_put_no_reference_code_in_the_kernel_and_leave_the_helper_as_it_was(
+    assignment, settings
+):
+    notebook = nbformat.read(NOTEBOOKS / "wrong_helper_defs_only.ipynb", as_version=4)
+    oracle = make_oracle(assignment)
+    assert oracle.mode == "reference"
+    with NotebookRun(notebook, assignment.data_paths(), cell_timeout=10, total_timeout=60) as run:
+        assert run.run_cells().cell_failures == ()
+        caller = FunctionCaller(KernelTransport(run), settings.call_timeout)
+        results, lost = check_exercises(assignment, caller, oracle, settings)
+        seen = []
+        run.execute(KERNEL_STATE, lambda data: seen.append(data.get("application/json")), 30)
+    assert lost == "" and [e.points for e in results] == [0, 3, 4]
+    assert seen == [{"solutions": [], "grader": [], "get_subimages": False}]
 
 
 def test_object_that_equals_everything_fails_every_check(assignment, settings):

@@ -64,7 +64,8 @@ def test_check_writes_junit_with_one_case_per_sub_check(tmp_path, capsys):
 
 
 def test_check_without_solutions_reaches_the_same_verdicts(capsys):
-    for name in ("flipped_kernel_defs_only", "raises_and_hangs", "always_equal", "patches_numpy"):
+    for name in ("flipped_kernel_defs_only", "raises_and_hangs", "always_equal", "patches_numpy",
+                 "wrong_helper_defs_only"):
         path = NOTEBOOKS / f"{name}.ipynb"
         with_reference = checked(capsys, path, "--call-timeout", "3")
         without = checked(capsys, path, "--call-timeout", "3", "--without-solutions")
@@ -125,3 +126,32 @@ def test_in_notebook_check_reports_in_the_running_kernel(tmp_path):
     printed = [o for o in outputs if o.output_type == "stream"][-1].text
     assert "**FAIL** any kernel" in shown
     assert printed == "score 9.0\n"
+
+
+def test_check_of_one_exercise_built_on_a_wrong_helper_passes_as_in_final_grading(capsys):
+    """The per-exercise command of GitHub Classroom: `convolve` earns its points here too."""
+    path = NOTEBOOKS / "wrong_helper_defs_only.ipynb"
+    for options in ([], ["--without-solutions"]):
+        code, out, _ = checked(capsys, path, "--exercise", "convolve", *options)
+        assert code == 0, options
+        assert "**Score: 3 / 3**" in out
+        assert "`get_subimages` failed its own checks" in out
+        assert checked(capsys, path, "--exercise", "get_subimages", *options)[0] == 1
+
+
+def test_in_notebook_check_uses_stand_ins_and_puts_the_helper_back(tmp_path):
+    notebook = nbformat.read(NOTEBOOKS / "wrong_helper_defs_only.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "original = get_subimages\n"
+        "from grader import check\n"
+        "result = check()\n"
+        "print('score', result.score, get_subimages is original)"
+    ))
+    client = NotebookClient(notebook, kernel_name="python3", timeout=120,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    outputs = notebook.cells[-1].outputs
+    shown = [o for o in outputs if o.output_type == "display_data"][0].data["text/markdown"]
+    printed = [o for o in outputs if o.output_type == "stream"][-1].text
+    assert "`get_subimages` failed its own checks, so while `convolve` was checked" in shown
+    assert printed == "score 7.0 True\n"

@@ -1,7 +1,14 @@
 """The convolutions lesson: three functions, checked on generated grayscale images.
 
 Everything the grader needs to know about this lesson is here: function names and parameters,
-points per sub-check, how inputs are drawn and how outputs are compared.
+points per sub-check, how inputs are drawn and how outputs are compared, and which helper calls
+stand in when a helper is wrong.
+
+Students usually write ``convolve`` and ``template_match`` on top of their own
+``get_subimages``. So that one mistake costs points once, a ``get_subimages`` that fails its own
+checks answers correctly while those two are checked, for the call they make on the check's own
+inputs: ``get_subimages(image, kernel.shape)`` (see ``grader.assignment.StandIn``). Set
+``stand_ins=()`` on an exercise to grade it with the student's helper as it is.
 """
 
 from pathlib import Path
@@ -10,7 +17,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.assignment import Assignment, Exercise, SubCheck
+from grader.assignment import Assignment, Exercise, StandIn, SubCheck
 from grader.compare import close, same_shape
 
 MAX_SIDE = 10
@@ -78,6 +85,19 @@ def _match_scale(image, template):
 
 exact_values = close(rtol=1e-6)
 
+# The call convolve(image, kernel) makes: get_subimages(image, kernel.shape); the same for
+# template_match(image, template).
+_windows_of_the_call = StandIn(
+    "get_subimages",
+    lambda image, kernel: (image, kernel.shape),
+    call="get_subimages(image, kernel.shape)",
+)
+_windows_of_the_template_call = StandIn(
+    "get_subimages",
+    lambda image, template: (image, template.shape),
+    call="get_subimages(image, template.shape)",
+)
+
 ASSIGNMENT = Assignment(
     name="convolutions",
     folder=Path(__file__).parent,
@@ -139,6 +159,7 @@ ASSIGNMENT = Assignment(
                     close(rtol=1e-5, scale=_convolve_scale),
                 ),
             ),
+            stand_ins=(_windows_of_the_call,),
         ),
         Exercise(
             name="template_match",
@@ -166,6 +187,7 @@ ASSIGNMENT = Assignment(
                     close(rtol=1e-5, scale=_match_scale),
                 ),
             ),
+            stand_ins=(_windows_of_the_template_call,),
         ),
     ),
 )
