@@ -81,6 +81,7 @@ class Sandbox:
                 arguments += ["--symlink", os.readlink(folder), folder]
             elif os.path.isdir(folder):
                 arguments += ["--ro-bind", folder, folder]
+        arguments += ["--perms", "0755", "--dir", "/etc"]
         for path in SYSTEM_FILES:
             arguments += ["--ro-bind-try", path, path]
         made = {Path("/"), Path("/tmp")}

@@ -31,7 +31,7 @@ class Settings:
     )
     startup_timeout: float = _option(60.0, "seconds to wait for a new kernel to answer")
     memory_limit: float = _option(
-        8.0, "GiB of memory (address space) a notebook's kernel may use; past it, MemoryError"
+        4.0, "GiB of memory (address space) a notebook's kernel may use; past it, MemoryError"
     )
     cpu_limit: float = _option(
         1800.0, "seconds of CPU time a notebook's kernel may use; past it, the kernel is ended"

@@ -35,8 +35,7 @@ pytestmark = pytest.mark.kernel
 
 ATTACKS = NOTEBOOKS / "attacks"
 EXERCISES = ("get_subimages", "convolve", "template_match")
-OPTIONS = ["--jobs", "2", "--cell-timeout", "5", "--call-timeout", "5", "--total-timeout", "60",
-           "--memory-limit", "4"]
+OPTIONS = ["--jobs", "2", "--cell-timeout", "5", "--call-timeout", "5", "--total-timeout", "60"]
 BATCH_TIMEOUT = 300  # seconds; past it the batch counts as hung and is ended
 MEMORY_BOUND = 2 * 1024**3  # bytes of RSS no process of the batch may reach
 
@@ -44,12 +43,12 @@ MEMORY_BOUND = 2 * 1024**3  # bytes of RSS no process of the batch may reach
 @dataclass(frozen=True)
 class Verdict:
     points: tuple[float, float, float]  # get_subimages, convolve, template_match
-    status: str | None = "graded"  # None: any status but "grader error" (a restarted kernel's)
+    status: str = "graded"
     says: tuple[str, ...] = ()  # patterns (any case) each found in the record, see `record_text`
     sandboxed: bool = False  # holds only where the kernel runs in the sandbox
 
 
-RESTARTED = None  # the status of a notebook whose functions are graded after a kernel restart
+RESTARTED = "salvaged"  # the status of a notebook whose functions are graded after a restart
 
 # The verdict each attack must get; the notebook's first cell says the same in words.
 VERDICTS = {
@@ -69,7 +68,8 @@ VERDICTS = {
     "08_starts_processes": Verdict((3, 3, 4)),
     "09_allocates_memory": Verdict((3, 3, 4), says=(r"cell 3: error: MemoryError",)),
     "10_prints_50mb": Verdict((3, 3, 4)),
-    "11_fork_bomb": Verdict((3, 3, 4)),
+    "11_fork_bomb": Verdict((3, 3, 4), RESTARTED, (r"no longer send its messages intact",),
+                            sandboxed=True),
     "12_hunts_for_solutions": Verdict((0, 0, 0), sandboxed=True),
     "13_opens_network": Verdict((3, 3, 4)),
     "14_recurses": Verdict((3, 3, 4), RESTARTED, (r"cell 3: (error: RecursionError|timeout)",
@@ -317,10 +317,7 @@ def test_attack_gets_its_verdict(batch, name):
     # agree with the grader is the next test's business.
     record = batch.records[name]
     assert batch.junit[name] == verdict.points, record.get("message")
-    if verdict.status is None:
-        assert batch.statuses[name] != "grader error", record.get("message")
-    else:
-        assert batch.statuses[name] == verdict.status, record.get("message")
+    assert batch.statuses[name] == verdict.status, record.get("message")
     text = record_text(record)
     for pattern in verdict.says:
         assert re.search(pattern, text, re.IGNORECASE), f"{pattern!r} not in:\n{text}"

@@ -472,7 +472,7 @@ attack(
     """# Attack 9: take 6 GB of memory
 
 **Attack:** after the (correct) functions are defined, a cell fills a 6 GB array
-(`np.ones`, so every page is touched). The test grades with `--memory-limit 4`.
+(`np.ones`, so every page is touched). The default `--memory-limit` of 4 GiB stops it.
 
 **Verdict it must get:** full marks, 10/10; that cell fails with MemoryError and the kernel
 lives on.""",
@@ -508,7 +508,10 @@ attack(
 forking fails, catching the error; it stops anyway at 400 children or after 3 s (the bound keeps
 an unsandboxed test run from hurting the machine, and the cell within its time limit).
 
-**Verdict it must get:** full marks, 10/10; the batch finishes and no child is left running.""",
+**Verdict it must get:** full marks, 10/10, with status `salvaged`: in the sandbox the process
+limit stops the forks, and the kernel is left unable to send its messages intact, so the
+functions are graded after a restart that runs only the definitions. The batch finishes and no
+child is left running.""",
     CORRECT,
     '''\
 import os
