@@ -15,8 +15,9 @@ from functools import cache
 
 from .assignment import Assignment, load_assignment
 from .discover import Submission
+from .exercises import all_not_checked
 from .oracle import make_oracle
-from .pipeline import all_not_checked, grade_submission
+from .pipeline import grade_submission
 from .results import SubmissionResult
 from .settings import Settings
 

@@ -1,8 +1,10 @@
 """Execute a notebook headlessly in a fresh kernel and keep the kernel for the checks.
 
 Each submission runs in a new temporary folder holding a copy of the notebook and the
-assignment's data files. A failing cell is recorded and execution goes on; a cell over its time
-limit is interrupted; once the notebook's total time is spent the remaining cells are skipped.
+assignment's data files, its kernel started under resource limits and, when one is given, in a
+sandbox (see ``limits`` and ``sandbox``). A failing cell is recorded and execution goes on; a
+cell over its time limit is interrupted; once the notebook's total time is spent the remaining
+cells are skipped. Each cell's output is kept up to a cap.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from queue import Empty
 
 import nbformat
 from jupyter_client.blocking import BlockingKernelClient
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
@@ -32,7 +33,7 @@ from nbclient.exceptions import DeadKernelError
 from .errors import KernelLost, UnreadableNotebook
 from .limits import Limits, limit_this_process
 from .results import CellFailure
-from .sandbox import Sandbox, fresh_uid
+from .sandbox import Sandbox, SandboxedKernelManager, fresh_uid
 
 TIMEOUT_ENAME = "CellTimeout"
 KERNEL_DIED = "the kernel died"
@@ -101,33 +102,6 @@ class CodeRun:
 def _first_line(source: str) -> str:
     lines = [line for line in source.strip().splitlines() if line.strip()]
     return lines[0][:120] if lines else ""
-
-
-class _SandboxedKernelManager(AsyncKernelManager):
-    """Starts the kernel inside a sandbox; interrupts it with a message, which crosses into it.
-
-    The kernel answers an interrupt message by sending SIGINT to its own process group, the
-    same signal a kernel outside a sandbox gets; a kernel that ignores it is stopped anyway.
-    """
-
-    def __init__(self, sandbox: Sandbox, workdir: Path, sockets: Path, **kwargs):
-        super().__init__(
-            kernel_name="python3",
-            transport="ipc",  # Unix sockets: the sandbox has no network to reach the grader by
-            ip=str(sockets / "k"),
-            connection_file=str(workdir / "kernel.json"),
-            **kwargs,
-        )
-        self.sandbox = sandbox
-        self.workdir = workdir
-        self.sockets = sockets
-        self.kernel_spec.interrupt_mode = "message"
-
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        # Called once the connection file is written: the kernel's user must be able to read it.
-        self.sandbox.hand_over(Path(self.connection_file))
-        command = super().format_kernel_cmd(extra_arguments)
-        return self.sandbox.command(command, self.workdir, self.sockets)
 
 
 class _CappedClient(NotebookClient):
@@ -222,7 +196,7 @@ class NotebookRun:
             # Runs after the kernel is stopped (the stack unwinds in reverse), before the
             # folders are removed: nothing the notebook started may outlive it or write there.
             self._stack.callback(self.sandbox.end_processes)
-            options["km"] = _SandboxedKernelManager(self.sandbox, self.workdir, sockets)
+            options["km"] = SandboxedKernelManager(self.sandbox, self.workdir, sockets)
         self.client = _CappedClient(
             self.notebook, kernel_name="python3", output_limit=self.output_limit, **options
         )

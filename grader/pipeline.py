@@ -13,9 +13,7 @@ kernel is left out. Only if a restart loses its kernel too is the status "kernel
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib.util
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,39 +21,25 @@ from pathlib import Path
 
 import nbformat
 
-from .assignment import Assignment, Exercise, StandIn, SubCheck
+from .assignment import Assignment
 from .calls import FunctionCaller, KernelTransport
-from .check import run_check
 from .defs_only import keep_definitions
 from .discover import Submission
-from .errors import KernelLost, UnreadableNotebook
-from .execute import KERNEL_BROKEN, KERNEL_DIED, KERNEL_STUCK, Execution, NotebookRun, read_notebook
+from .errors import UnreadableNotebook
+from .execute import (
+    KERNEL_BROKEN,
+    KERNEL_DIED,
+    KERNEL_STUCK,
+    Execution,
+    NotebookRun,
+    read_notebook,
+)
+from .exercises import Checked, all_not_checked, check_until_lost, not_checked
 from .limits import MIB, Limits
 from .oracle import Oracle, make_oracle
-from .results import (
-    CellFailure,
-    CheckResult,
-    ExerciseResult,
-    StandInApplied,
-    SubmissionResult,
-    Timings,
-)
+from .results import CellFailure, ExerciseResult, SubmissionResult, Timings
 from .sandbox import make_sandbox
 from .settings import Settings
-
-
-def _unchecked(exercise: Exercise, check: SubCheck, problem: str) -> CheckResult:
-    return CheckResult(exercise.name, check.name, check.description, check.points, "error", problem)
-
-
-def _not_checked(exercise: Exercise, problem: str) -> ExerciseResult:
-    checks = tuple(_unchecked(exercise, check, problem) for check in exercise.checks)
-    return ExerciseResult(exercise.name, checks, problem)
-
-
-def all_not_checked(assignment: Assignment, problem: str) -> tuple[ExerciseResult, ...]:
-    """Every exercise scored zero, each check carrying ``problem`` as the reason."""
-    return tuple(_not_checked(exercise, problem) for exercise in assignment.exercises)
 
 
 @cache
@@ -68,128 +52,6 @@ def _handout_cells(assignment: Assignment) -> dict[str, str]:
         for tag in cell.get("metadata", {}).get("tags", [])
         if tag.startswith("exercise:")
     }
-
-
-def _missing_message(name: str, kind: str, callables: list[str], untouched: bool) -> str:
-    if kind != "missing":
-        return f"`{name}` is a {kind}, not a function."
-    message = f"`{name}` is not defined after running the notebook."
-    close = difflib.get_close_matches(name, callables, n=1)
-    if close:
-        message += f" Did you mean `{close[0]}`? Rename it to `{name}`."
-    if untouched:
-        message += " Its exercise cell is still as handed out: fill it in."
-    else:
-        message += " Check that the cell defining it runs without an error."
-    return message
-
-
-@dataclass(frozen=True)
-class _Checked:
-    """What checking in one kernel found before it ended or lost its kernel."""
-
-    exercises: tuple[ExerciseResult, ...]  # each one checked, or begun when the kernel was lost
-    unreached: tuple[str, ...] = ()  # exercises not begun, because the kernel was lost first
-    lost: str = ""  # how the kernel was lost, "" if it was not
-    seconds: float = 0.0
-
-
-def _check_until_lost(
-    assignment: Assignment,
-    caller: FunctionCaller,
-    oracle: Oracle,
-    settings: Settings,
-    untouched: set[str] = frozenset(),
-) -> _Checked:
-    """Check each exercise in turn; stop at the first call that loses the kernel.
-
-    Exercises are checked in ``assignment.checking_order()``, so a helper's verdict is known
-    before the exercises whose stand-ins name it; a stand-in is used only for a helper that
-    failed any of its checks (see ``assignment.StandIn``). Helpers that are not graded in this
-    run (``assignment.helpers``) are checked for that alone.
-
-    A call that loses the kernel fails its sub-check (the function ended or hung the kernel) and
-    the exercise's later sub-checks are not run; the graded exercises not yet checked are left
-    ``unreached``.
-    """
-    started = time.perf_counter()
-    graded = tuple(exercise.name for exercise in assignment.exercises)
-    order = assignment.checking_order()
-    try:
-        kinds, callables = caller.inspect([exercise.name for exercise in order])
-    except KernelLost as error:
-        lost = f"The kernel stopped answering before the checks ({error.reason})."
-        return _Checked((), graded, lost, time.perf_counter() - started)
-    passed: dict[str, bool] = {}
-    results: dict[str, ExerciseResult] = {}
-    lost = ""
-    for exercise in order:
-        kind = kinds[exercise.name]
-        if kind != "callable":
-            problem = _missing_message(exercise.name, kind, callables, exercise.name in untouched)
-            results[exercise.name] = _not_checked(exercise, problem)
-            passed[exercise.name] = False
-            continue
-        failing_helpers = tuple(s for s in exercise.stand_ins if not passed[s.function])
-        applied = tuple(
-            StandInApplied(s.function, s.call or f"{s.function}(...)") for s in failing_helpers
-        )
-        checks: list[CheckResult] = []
-        for check in exercise.checks:
-            if lost:
-                checks.append(_unchecked(exercise, check, f"Not run: {lost}"))
-                continue
-            try:
-                examples = oracle.examples(exercise, check, settings.max_examples)
-                stand_ins = (
-                    _only(failing_helpers, oracle.stand_ins(exercise, examples))
-                    if failing_helpers else None
-                )
-                result = run_check(exercise, check, examples, caller, oracle.reference(exercise),
-                                   settings.max_examples, stand_ins)
-                checks.append(dataclasses.replace(result, stand_ins=applied))
-            except KernelLost as error:
-                lost = (
-                    f"Calling `{exercise.name}` in the sub-check \"{check.name}\" lost the "
-                    f"kernel: {error.reason}."
-                )
-                checks.append(
-                    CheckResult(exercise.name, check.name, check.description, check.points,
-                                "failed", lost)
-                )
-        notes = [f"{lost} That sub-check fails; the ones after it were not run."] if lost else []
-        if exercise.name in untouched and any(c.status != "passed" for c in checks):
-            notes.append("Its exercise cell is still as handed out: fill it in.")
-        results[exercise.name] = ExerciseResult(exercise.name, tuple(checks), " ".join(notes))
-        passed[exercise.name] = all(check.status == "passed" for check in checks)
-        if lost:
-            break
-    return _Checked(
-        tuple(results[name] for name in graded if name in results),
-        tuple(name for name in graded if name not in results),
-        lost,
-        time.perf_counter() - started,
-    )
-
-
-def check_exercises(
-    assignment: Assignment,
-    caller: FunctionCaller,
-    oracle: Oracle,
-    settings: Settings,
-    untouched: set[str] = frozenset(),
-) -> tuple[tuple[ExerciseResult, ...], str]:
-    """Check every exercise the kernel defines; a missing one scores zero with a reason.
-
-    Returns the results and, if the kernel was lost on the way, how: the exercises it did not
-    reach carry status "error" and that reason.
-    """
-    checked = _check_until_lost(assignment, caller, oracle, settings, untouched)
-    found = {exercise.name: exercise for exercise in checked.exercises}
-    return tuple(
-        found.get(exercise.name) or _not_checked(exercise, checked.lost)
-        for exercise in assignment.exercises
-    ), checked.lost
 
 
 def _reference_folder(assignment: Assignment) -> list[Path]:
@@ -224,12 +86,6 @@ def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings:
     )
 
 
-def _only(helpers: tuple[StandIn, ...], stand_ins):
-    """``stand_ins`` (from the oracle) cut down to the stand-ins for ``helpers``."""
-    wanted = {helper.function for helper in helpers}
-    return lambda arguments: tuple(s for s in stand_ins(arguments) if s.function in wanted)
-
-
 def grade_submission(
     submission: Submission,
     assignment: Assignment,
@@ -243,9 +99,9 @@ def grade_submission(
 
 
 def _check_in(run: NotebookRun, assignment: Assignment, oracle: Oracle, settings: Settings,
-              untouched: set[str]) -> _Checked:
+              untouched: set[str]) -> Checked:
     caller = FunctionCaller(KernelTransport(run), settings.call_timeout)
-    return _check_until_lost(assignment, caller, oracle, settings, untouched)
+    return check_until_lost(assignment, caller, oracle, settings, untouched)
 
 
 def _lost_in(execution: Execution, cells: int) -> tuple[int, str]:
@@ -313,7 +169,7 @@ def _restart(
         with _open_run(sliced.notebook, assignment, settings) as run:
             execution = run.run_cells()
             checked = (
-                _Checked((), pending) if execution.kernel_lost
+                Checked((), pending) if execution.kernel_lost
                 else _check_in(run, assignment.only(pending), oracle, settings, untouched)
             )
         done.seconds += execution.kernel_start + execution.seconds
@@ -372,7 +228,7 @@ def _grade(
     with _open_run(sliced.notebook if sliced else notebook, assignment, settings) as run:
         execution = run.run_cells()
         checked = (
-            _Checked((), tuple(graded)) if execution.kernel_lost
+            Checked((), tuple(graded)) if execution.kernel_lost
             else _check_in(run, assignment, oracle, settings, untouched)
         )
     status = "graded"
@@ -404,7 +260,7 @@ def _grade(
     found = {e.name: e for e in checked.exercises + tuple(restarts.exercises)}
     return SubmissionResult(
         submission.id, path, status,
-        tuple(found.get(e.name) or _not_checked(e, message) for e in assignment.exercises),
+        tuple(found.get(e.name) or not_checked(e, message) for e in assignment.exercises),
         execution.cell_failures, message,
         Timings(execution.kernel_start, execution.seconds, checked.seconds + restarts.checking,
                 restarts.seconds),

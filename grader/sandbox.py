@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from jupyter_client.manager import AsyncKernelManager
+
 from .errors import UsageError
 
 SANDBOX_MODES = ("auto", "on", "off")
@@ -110,7 +112,7 @@ class Sandbox:
             "MPLCONFIGDIR": str(workdir / ".matplotlib"),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
-        for folder in {workdir, sockets or workdir}:
+        for folder in dict.fromkeys([workdir, sockets or workdir]):
             arguments += folders_on_the_way(folder) + ["--bind", str(folder), str(folder)]
         arguments += ["--chdir", str(workdir), "--clearenv"]
         for name, value in environment.items():
@@ -147,6 +149,33 @@ class Sandbox:
             for root, folders, files in os.walk(path):
                 for name in folders + files:
                     os.chown(os.path.join(root, name), self.uid, self.uid, follow_symlinks=False)
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts the kernel inside a sandbox; interrupts it with a message, which crosses into it.
+
+    The kernel answers an interrupt message by sending SIGINT to its own process group, the
+    same signal a kernel outside a sandbox gets; a kernel that ignores it is stopped anyway.
+    """
+
+    def __init__(self, sandbox: Sandbox, workdir: Path, sockets: Path, **kwargs):
+        super().__init__(
+            kernel_name="python3",
+            transport="ipc",  # Unix sockets: the sandbox has no network to reach the grader by
+            ip=str(sockets / "k"),
+            connection_file=str(workdir / "kernel.json"),
+            **kwargs,
+        )
+        self.sandbox = sandbox
+        self.workdir = workdir
+        self.sockets = sockets
+        self.kernel_spec.interrupt_mode = "message"
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        # Called once the connection file is written: the kernel's user must be able to read it.
+        self.sandbox.hand_over(Path(self.connection_file))
+        command = super().format_kernel_cmd(extra_arguments)
+        return self.sandbox.command(command, self.workdir, self.sockets)
 
 
 _turns = itertools.count()

@@ -15,8 +15,8 @@ from __future__ import annotations
 from .assignment import available_assignments, load_assignment
 from .calls import FunctionCaller, LocalTransport
 from .errors import UsageError
+from .exercises import check_exercises
 from .oracle import make_oracle
-from .pipeline import check_exercises
 from .report import feedback_markdown
 from .results import SubmissionResult
 from .settings import DEFAULT_PROFILE, PROFILES, Settings

@@ -1,12 +1,20 @@
+import os
 from pathlib import Path
 
 import pytest
 
 from grader import PROFILES, load_assignment
+from grader.sandbox import unavailable_because
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 EXAMPLES = ROOT / "examples" / "submissions"
+
+# For tests of what the kernel sandbox does: skipped where it cannot run, unless CI says it must.
+needs_sandbox = pytest.mark.skipif(
+    bool(unavailable_because()) and os.environ.get("GRADER_REQUIRE_SANDBOX") != "1",
+    reason=f"the sandbox cannot run here: {unavailable_because()}",
+)
 
 
 @pytest.fixture(scope="session")

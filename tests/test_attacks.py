@@ -326,6 +326,7 @@ def test_attack_gets_its_verdict(batch, name):
 def test_the_output_folder_holds_the_true_verdicts(batch):
     """Attack 4 forges grades.csv and results over its own and another student's, also from a
     process that outlives its kernel: the files must end as the grader's verdicts."""
+    require_sandbox("Keeping the output folder out of the notebooks' reach")
     wrong = []
     for name, points in sorted(batch.junit.items()):
         row = batch.rows.get(name, {})
@@ -344,6 +345,8 @@ def test_the_output_folder_holds_the_true_verdicts(batch):
 
 def test_no_process_outlives_the_batch(batch):
     """Attacks 8 and 11 start processes, some in sessions of their own."""
+    require_sandbox("Ending processes that left the kernel's session",
+                    f"left running: {batch.leftover_processes}")
     assert batch.leftover_processes == [], "\n".join(map(str, batch.leftover_processes))
 
 

@@ -7,7 +7,7 @@ import pytest
 from grader import PROFILES
 from grader.cache import FOLDER, ResultCache, result_from_json, run_key
 from grader.discover import Submission
-from grader.pipeline import all_not_checked
+from grader.exercises import all_not_checked
 from grader.results import (
     CellFailure,
     CheckResult,

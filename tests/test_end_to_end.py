@@ -13,14 +13,14 @@ import dataclasses
 import nbformat
 import pytest
 
-from conftest import EXAMPLES, NOTEBOOKS, ROOT
+from conftest import EXAMPLES, NOTEBOOKS, ROOT, needs_sandbox
 from grader import grade_submission
 from grader.calls import FunctionCaller, KernelTransport
 from grader.cli import main
 from grader.discover import Submission
 from grader.execute import NotebookRun
 from grader.oracle import make_oracle
-from grader.pipeline import check_exercises
+from grader.exercises import check_exercises
 
 pytestmark = pytest.mark.kernel
 
@@ -75,6 +75,21 @@ def test_every_example_earns_the_points_its_name_promises(graded_examples):
     }
     assert earned == EXPECTED_EXAMPLE_POINTS
     assert all(row["possible"] == "10" and row["status"] == "graded" for row in rows.values())
+
+
+@needs_sandbox
+def test_the_examples_get_the_same_verdicts_without_the_sandbox(graded_examples, tmp_path):
+    _, sandboxed = graded_examples  # graded with the default, --sandbox auto: in the sandbox
+    assert main([str(EXAMPLES), "--out", str(tmp_path), "--jobs", "2", "--cell-timeout", "10",
+                 "--sandbox", "off"]) == 0
+
+    def verdicts(out):
+        with open(out / "grades.csv", newline="") as handle:
+            return {row["submission"]: {k: v for k, v in row.items() if k != "message"}
+                    for row in csv.DictReader(handle)}
+
+    assert verdicts(tmp_path) == verdicts(sandboxed)
+    assert len(verdicts(tmp_path)) == len(EXPECTED_EXAMPLE_POINTS)
 
 
 def test_gradebook_header_starts_with_the_fixed_columns(graded_examples):

@@ -1,7 +1,7 @@
 """Checking goes on past a call that loses the kernel. No kernels: a fake caller loses it."""
 
 from grader.errors import KernelLost
-from grader.pipeline import check_exercises
+from grader.exercises import check_exercises
 from grader.settings import Settings
 from solutions import convolutions as reference
 

@@ -1,17 +1,16 @@
 """The kernel sandbox: what it is built from, and what a kernel inside it can and cannot do."""
 
-import os
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, needs_sandbox
 from grader import sandbox as sandbox_module
 from grader.errors import UsageError
 from grader.execute import TRUNCATED, NotebookRun
 from grader.limits import Limits
-from grader.sandbox import Sandbox, check_mode, make_sandbox, unavailable_because
+from grader.sandbox import Sandbox, check_mode, make_sandbox
 from grader.settings import Settings
 from processes import process_table
 
@@ -58,11 +57,6 @@ def test_modes_are_checked_before_anything_is_graded(monkeypatch):
         check_mode("on")
     assert make_sandbox("auto", 10, [], []) is None  # auto goes on without it
 
-
-needs_sandbox = pytest.mark.skipif(
-    bool(unavailable_because()) and os.environ.get("GRADER_REQUIRE_SANDBOX") != "1",
-    reason=f"the sandbox cannot run here: {unavailable_because()}",
-)
 
 SPY = """
 import os, socket, subprocess, time

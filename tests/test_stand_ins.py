@@ -22,7 +22,7 @@ from grader.check import run_check
 from grader.errors import AssignmentError
 from grader.freeze import stale_checks
 from grader.oracle import Examples, load_examples, save_examples
-from grader.pipeline import check_exercises
+from grader.exercises import check_exercises
 from grader.report import feedback_markdown, gradescope_results
 from grader.results import SubmissionResult
 from solutions import convolutions as reference

@@ -2,7 +2,7 @@
 
 import json
 
-from grader.pipeline import all_not_checked
+from grader.exercises import all_not_checked
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.stats import exercise_statistics, statistics_table, write_summary
 
