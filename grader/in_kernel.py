@@ -5,6 +5,7 @@ with the real builtins (see ``calls._invocation``); it is never imported by the 
 functions take the notebook's namespace and publish their replies as display data.
 """
 
+
 def transport(namespace, name, calls, stand_ins, mime, publish_display_data=None):
     import base64, io, traceback
     import numpy
