@@ -113,17 +113,26 @@ def test_check_works_on_an_install_that_has_no_solutions(tmp_path):
     assert "**FAIL** any kernel" in completed.stdout
 
 
-def test_in_notebook_check_reports_in_the_running_kernel(tmp_path):
-    notebook = nbformat.read(NOTEBOOKS / "flipped_kernel_defs_only.ipynb", as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell(
-        "from grader import check\nresult = check()\nprint('score', result.score)"
-    ))
+def run_with_last_cell(fixture: str, source: str, folder) -> tuple[str, str]:
+    """Run a test notebook with ``source`` added as its last cell, in a real kernel; the
+    markdown that cell displayed and the last text it printed."""
+    notebook = nbformat.read(NOTEBOOKS / fixture, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(source))
     client = NotebookClient(notebook, kernel_name="python3", timeout=120,
-                            resources={"metadata": {"path": str(tmp_path)}})
+                            resources={"metadata": {"path": str(folder)}})
     client.execute()
     outputs = notebook.cells[-1].outputs
     shown = [o for o in outputs if o.output_type == "display_data"][0].data["text/markdown"]
     printed = [o for o in outputs if o.output_type == "stream"][-1].text
+    return shown, printed
+
+
+def test_in_notebook_check_reports_in_the_running_kernel(tmp_path):
+    shown, printed = run_with_last_cell(
+        "flipped_kernel_defs_only.ipynb",
+        "from grader import check\nresult = check()\nprint('score', result.score)",
+        tmp_path,
+    )
     assert "**FAIL** any kernel" in shown
     assert printed == "score 9.0\n"
 
@@ -140,18 +149,13 @@ def test_check_of_one_exercise_built_on_a_wrong_helper_passes_as_in_final_gradin
 
 
 def test_in_notebook_check_uses_stand_ins_and_puts_the_helper_back(tmp_path):
-    notebook = nbformat.read(NOTEBOOKS / "wrong_helper_defs_only.ipynb", as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell(
+    shown, printed = run_with_last_cell(
+        "wrong_helper_defs_only.ipynb",
         "original = get_subimages\n"
         "from grader import check\n"
         "result = check()\n"
-        "print('score', result.score, get_subimages is original)"
-    ))
-    client = NotebookClient(notebook, kernel_name="python3", timeout=120,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
-    outputs = notebook.cells[-1].outputs
-    shown = [o for o in outputs if o.output_type == "display_data"][0].data["text/markdown"]
-    printed = [o for o in outputs if o.output_type == "stream"][-1].text
+        "print('score', result.score, get_subimages is original)",
+        tmp_path,
+    )
     assert "`get_subimages` failed its own checks, so while `convolve` was checked" in shown
     assert printed == "score 7.0 True\n"
