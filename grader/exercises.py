@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .assignment import Assignment, Exercise, StandIn, SubCheck
@@ -150,11 +151,16 @@ def check_exercises(
     reach carry status "error" and that reason.
     """
     checked = check_until_lost(assignment, caller, oracle, settings, untouched)
-    found = {exercise.name: exercise for exercise in checked.exercises}
-    return tuple(
-        found.get(exercise.name) or not_checked(exercise, checked.lost)
-        for exercise in assignment.exercises
-    ), checked.lost
+    return in_order(assignment, checked.exercises, checked.lost), checked.lost
+
+
+def in_order(
+    assignment: Assignment, results: Iterable[ExerciseResult], problem: str
+) -> tuple[ExerciseResult, ...]:
+    """A result per exercise, in the assignment's order: the one in ``results``, or, for an
+    exercise never checked, zero points with ``problem`` as the reason."""
+    found = {result.name: result for result in results}
+    return tuple(found.get(e.name) or not_checked(e, problem) for e in assignment.exercises)
 
 
 def _only(helpers: tuple[StandIn, ...], stand_ins):

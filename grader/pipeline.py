@@ -34,7 +34,7 @@ from .execute import (
     NotebookRun,
     read_notebook,
 )
-from .exercises import Checked, all_not_checked, check_until_lost, not_checked
+from .exercises import Checked, all_not_checked, check_until_lost, in_order
 from .limits import MIB, Limits
 from .oracle import Oracle, make_oracle
 from .results import CellFailure, ExerciseResult, SubmissionResult, Timings
@@ -257,10 +257,9 @@ def _grade(
         messages.append(sliced.explain(checked.exercises, execution.cell_failures))
     message = " ".join(filter(None, messages))
 
-    found = {e.name: e for e in checked.exercises + tuple(restarts.exercises)}
     return SubmissionResult(
         submission.id, path, status,
-        tuple(found.get(e.name) or not_checked(e, message) for e in assignment.exercises),
+        in_order(assignment, checked.exercises + tuple(restarts.exercises), message),
         execution.cell_failures, message,
         Timings(execution.kernel_start, execution.seconds, checked.seconds + restarts.checking,
                 restarts.seconds),
