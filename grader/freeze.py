@@ -1,33 +1,46 @@
 """Store each sub-check's fixed inputs with the reference's outputs, beside the assignment.
 
-    python -m grader.freeze [--assignment NAME] [--check]
+    python -m grader.freeze [--assignment NAME] [--check | --redraw]
 
 With the stored file a student's install grades without the reference solutions and reaches the
 verdicts final grading reaches. For an exercise with stand-ins it also holds, per input, the
-reference's output for each stand-in's helper call. ``--check`` writes nothing and exits 1 if
-the stored file is missing or no longer matches what the reference gives (run without it to
-bring it up to date).
+reference's output for each stand-in's helper call.
+
+The stored inputs are kept when the file is written again: only their outputs are computed
+anew, so changing a reference solution never changes what students meet. ``--redraw`` draws
+every input afresh, after a change to how a sub-check draws them. ``--check`` writes nothing
+and exits 1 if the stored file is missing or out of date (see ``stale_checks``; run without it
+to bring it up to date).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 
 import hypothesis
 import numpy as np
 
-from .assignment import Assignment, load_assignment
+from .assignment import Assignment, Exercise, SubCheck, load_assignment
 from .errors import GraderError
 from .oracle import (
-    Examples, Oracle, call_reference, draw_inputs, load_examples, save_examples, stand_in_outputs,
+    Examples, Oracle, Stored, call_reference, draw_inputs, load_examples, save_examples,
+    stand_in_outputs,
 )
 from .settings import DEFAULT_PROFILE, PROFILES
 
 
-def current_examples(assignment: Assignment, max_examples: int) -> dict[tuple[str, str], Examples]:
-    """Freshly drawn inputs and the reference's outputs for every sub-check."""
-    oracle = Oracle(assignment, assignment.reference_functions(), stored=None)
+def current_examples(assignment: Assignment, max_examples: int, stored: Stored | None = None,
+                     redraw: bool = False) -> dict[tuple[str, str], Examples]:
+    """Every sub-check's inputs with the reference's outputs for them.
+
+    The inputs already stored are kept (they are what every student meets, whichever hypothesis
+    version is installed); a sub-check with none stored, or all of them with ``redraw``, gets a
+    fresh draw from this machine's hypothesis.
+    """
+    kept = None if redraw or stored is None or stored.max_examples != max_examples else stored
+    oracle = Oracle(assignment, assignment.reference_functions(), stored=kept)
     return {
         (exercise.name, check.name): oracle.examples(exercise, check, max_examples)
         for exercise in assignment.exercises
@@ -46,77 +59,122 @@ def _same_inputs(left: tuple[tuple, ...], right: tuple[tuple, ...]) -> bool:
     )
 
 
-def stale_checks(assignment: Assignment, max_examples: int) -> list[str]:
+@dataclass(frozen=True)
+class Staleness:
+    """What ``--check`` found: problems make the stored file out of date; notes do not."""
+
+    problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def _stale(exercise: Exercise, check: SubCheck, found: Examples, references: dict,
+           max_examples: int) -> str:
+    """Why one sub-check's stored data is out of date, or "" if it is current."""
+    if found.strategy and found.strategy != repr(check.inputs):
+        return (f"its inputs were drawn from {found.strategy}, but it now draws from "
+                f"{check.inputs!r}; run with --redraw")
+    if not all(
+        _equal(call_reference(references[exercise.name], arguments), expected)
+        for arguments, expected in zip(found.inputs, found.expected)
+    ):
+        return "the reference now gives other outputs"
+    if exercise.stand_ins and not (
+        len(found.stand_in_outputs) == len(found.inputs) and all(
+            len(stored) == len(fresh) and all(map(_equal, stored, fresh))
+            for arguments, stored in zip(found.inputs, found.stand_in_outputs)
+            for fresh in [stand_in_outputs(exercise, references, arguments)]
+        )
+    ):
+        return "the stand-in outputs are missing or out of date"
+    if not exercise.stand_ins and found.stand_in_outputs:
+        return "stand-in outputs are stored but it has no stand-ins"
+    if found.drawn_with == hypothesis.__version__ and not _same_inputs(
+        found.inputs, draw_inputs(exercise, check, max_examples)
+    ):
+        return "the sub-check now draws other inputs; run with --redraw"
+    return ""
+
+
+def stale_checks(assignment: Assignment, max_examples: int) -> Staleness:
     """Sub-checks whose stored data is missing or wrong, each with the reason.
 
-    Stored outputs must equal the reference's outputs for the stored inputs. The stored inputs
-    must equal a fresh draw too, but only where this machine has the hypothesis version that
-    drew them: another version may draw other inputs, and the stored ones stay valid.
+    The stored inputs are the truth: every student meets them, whatever hypothesis version
+    draws on their machine. So the stored file is out of date only when an input is missing, a
+    stored output is not what the reference gives for its input (the outputs of stand-ins
+    included), or the sub-check's definition changed: it names another strategy, or, where this
+    machine has the hypothesis version that drew the inputs, a fresh draw gives other ones.
+    Another hypothesis version may draw other inputs, and the stored ones stay valid: that is
+    only a note.
     """
     path = assignment.expected_path()
     if not path.is_file():
-        return [f"{path} does not exist"]
+        return Staleness((f"{path} does not exist",))
     stored = load_examples(path)
     if stored.max_examples != max_examples:
-        return [f"stored with {stored.max_examples} inputs per sub-check, not {max_examples}"]
+        return Staleness(
+            (f"stored with {stored.max_examples} inputs per sub-check, not {max_examples}",)
+        )
     references = assignment.reference_functions()
-    same_version = stored.hypothesis == hypothesis.__version__
     problems = []
+    versions: set[str] = set()
     for exercise in assignment.exercises:
         for check in exercise.checks:
             name = f"{exercise.name}: {check.name}"
             found = stored.examples.get((exercise.name, check.name))
-            if found is None:
+            if found is None or len(found.inputs) != max_examples:
                 problems.append(f"{name}: not stored")
-            elif not all(
-                _equal(call_reference(references[exercise.name], arguments), expected)
-                for arguments, expected in zip(found.inputs, found.expected)
-            ):
-                problems.append(f"{name}: the reference now gives other outputs")
-            elif exercise.stand_ins and not (
-                len(found.stand_in_outputs) == len(found.inputs) and all(
-                    len(stored) == len(fresh) and all(map(_equal, stored, fresh))
-                    for arguments, stored in zip(found.inputs, found.stand_in_outputs)
-                    for fresh in [stand_in_outputs(exercise, references, arguments)]
-                )
-            ):
-                problems.append(f"{name}: the stand-in outputs are missing or out of date")
-            elif not exercise.stand_ins and found.stand_in_outputs:
-                problems.append(f"{name}: stand-in outputs are stored but it has no stand-ins")
-            elif same_version and not _same_inputs(
-                found.inputs, draw_inputs(exercise, check, max_examples)
-            ):
-                problems.append(f"{name}: the sub-check now draws other inputs")
-    return problems
+                continue
+            versions.add(found.drawn_with)
+            why = _stale(exercise, check, found, references, max_examples)
+            if why:
+                problems.append(f"{name}: {why}")
+    others = sorted(version or "an unknown version" for version in versions
+                    if version != hypothesis.__version__)
+    notes = (
+        (f"the stored inputs were drawn with hypothesis {', '.join(others)}; this machine has "
+         f"{hypothesis.__version__}, so no fresh draw was compared with them (they stay what "
+         "every student meets)",)
+        if others else ()
+    )
+    return Staleness(tuple(problems), notes)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.freeze", description=__doc__.split("\n")[0])
     parser.add_argument("--assignment", default="convolutions", help="assignment to store (default: convolutions)")
     parser.add_argument("--check", action="store_true", help="only check the stored file is current")
+    parser.add_argument("--redraw", action="store_true",
+                        help="draw every sub-check's inputs afresh instead of keeping the stored "
+                        "ones (after changing how a sub-check draws its inputs)")
     arguments = parser.parse_args(argv)
     max_examples = PROFILES[DEFAULT_PROFILE].max_examples
     try:
         assignment = load_assignment(arguments.assignment)
+        path = assignment.expected_path()
         if arguments.check:
-            stale = stale_checks(assignment, max_examples)
-            for problem in stale:
+            found = stale_checks(assignment, max_examples)
+            for note in found.notes:
+                print(f"note: {note}", file=sys.stderr)
+            for problem in found.problems:
                 print(f"out of date: {problem}", file=sys.stderr)
-            if stale:
+            if found.problems:
                 print(f"Run `python -m grader.freeze --assignment {assignment.name}` to update "
-                      f"{assignment.expected_path()}.", file=sys.stderr)
+                      f"{path}.", file=sys.stderr)
                 return 1
-            print(f"{assignment.expected_path()} is current.")
+            print(f"{path} is current.")
             return 0
-        examples = current_examples(assignment, max_examples)
-        save_examples(assignment.expected_path(), assignment, max_examples, examples)
+        stored = load_examples(path) if path.is_file() and not arguments.redraw else None
+        examples = current_examples(assignment, max_examples, stored, arguments.redraw)
+        save_examples(path, assignment, max_examples, examples)
     except GraderError as error:
         print(f"freeze: error: {error}", file=sys.stderr)
         return 2
     count = sum(len(found.inputs) for found in examples.values())
     stand_ins = sum(len(each) for found in examples.values() for each in found.stand_in_outputs)
+    kept = sum(key in stored.examples for key in examples) if stored and (
+        stored.max_examples == max_examples) else 0
     print(f"Stored {count} inputs and expected outputs, and {stand_ins} stand-in outputs, in "
-          f"{assignment.expected_path()}.")
+          f"{path} ({kept} of {len(examples)} sub-checks kept their stored inputs).")
     return 0
 
 

@@ -115,6 +115,8 @@ class Examples:
     # For each input, the correct output of each stand-in of the exercise (in the order of
     # ``Exercise.stand_ins``) on the helper arguments that input leads to; () without stand-ins.
     stand_in_outputs: tuple[tuple[np.ndarray, ...], ...] = ()
+    drawn_with: str = ""  # the hypothesis version that drew the inputs
+    strategy: str = ""  # the strategy they were drawn from, as it prints (``repr``)
 
 
 # -- the stored file -------------------------------------------------------------------------
@@ -172,7 +174,10 @@ def save_examples(path: Path, assignment: Assignment, max_examples: int,
             for position, (_, array) in enumerate(encoded):
                 arrays[f"{number}/{index}/{position}"] = array
             arrays[f"{number}/{index}/expected"] = np.asarray(expected)
-        entry = {"exercise": exercise, "check": check, "count": len(found.inputs), "kinds": kinds}
+        entry = {
+            "exercise": exercise, "check": check, "count": len(found.inputs), "kinds": kinds,
+            "drawn_with": found.drawn_with, "strategy": found.strategy,
+        }
         if found.stand_in_outputs:
             entry["stand_ins"] = []
             functions = [s.function for s in assignment.exercise(exercise).stand_ins]
@@ -181,12 +186,7 @@ def save_examples(path: Path, assignment: Assignment, max_examples: int,
                 arrays[f"{number}/stand_in/{position}"] = packed
                 entry["stand_ins"].append({"function": function, "outputs": layout})
         checks.append(entry)
-    manifest = {
-        "assignment": assignment.name,
-        "max_examples": max_examples,
-        "hypothesis": hypothesis.__version__,
-        "checks": checks,
-    }
+    manifest = {"assignment": assignment.name, "max_examples": max_examples, "checks": checks}
     arrays[MANIFEST] = np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8)
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
@@ -196,13 +196,14 @@ def save_examples(path: Path, assignment: Assignment, max_examples: int,
 class Stored:
     max_examples: int
     examples: dict[tuple[str, str], Examples]
-    hypothesis: str  # the version that drew the inputs
 
 
 def load_examples(path: Path) -> Stored:
     try:
         with np.load(path, allow_pickle=False) as data:
             manifest = json.loads(data[MANIFEST].tobytes())
+            # Files from before each sub-check named its own version name one for them all.
+            drawn_with = str(manifest.get("hypothesis", ""))
             examples = {}
             for number, entry in enumerate(manifest["checks"]):
                 inputs, expected = [], []
@@ -221,10 +222,11 @@ def load_examples(path: Path) -> Stored:
                 examples[(entry["exercise"], entry["check"])] = Examples(
                     tuple(inputs), tuple(expected),
                     tuple(zip(*per_stand_in)) if per_stand_in else (),
+                    str(entry.get("drawn_with", drawn_with)), str(entry.get("strategy", "")),
                 )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise AssignmentError(f"cannot read the stored expected outputs {path}: {error}") from None
-    return Stored(int(manifest["max_examples"]), examples, str(manifest.get("hypothesis", "")))
+    return Stored(int(manifest["max_examples"]), examples)
 
 
 # -- choosing between them -------------------------------------------------------------------
@@ -268,12 +270,17 @@ class Oracle:
                 raise UsageError(f"no stored expected outputs for {exercise.name}: {subcheck.name}")
             return stored
         reference = self.references[exercise.name]
-        inputs = stored.inputs if stored else draw_inputs(exercise, subcheck, max_examples)
+        if stored:
+            inputs, drawn_with = stored.inputs, stored.drawn_with
+        else:
+            inputs, drawn_with = draw_inputs(exercise, subcheck, max_examples), hypothesis.__version__
         return Examples(
             inputs,
             tuple(call_reference(reference, arguments) for arguments in inputs),
             tuple(stand_in_outputs(exercise, self.references, arguments) for arguments in inputs)
             if exercise.stand_ins else (),
+            drawn_with,
+            repr(subcheck.inputs),
         )
 
     def stand_ins(self, exercise: Exercise, examples: Examples

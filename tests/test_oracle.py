@@ -6,7 +6,11 @@ import sys
 import numpy as np
 import pytest
 
-from grader.freeze import stale_checks
+import dataclasses
+
+import hypothesis
+
+from grader.freeze import current_examples, stale_checks
 from grader.oracle import Examples, load_examples, make_oracle, save_examples
 from solutions import convolutions as reference
 
@@ -54,7 +58,84 @@ MISTAKES = {
 
 
 def test_stored_outputs_match_the_reference(assignment):
-    assert stale_checks(assignment, STORED) == []
+    assert stale_checks(assignment, STORED).problems == ()
+
+
+def _stored_in(folder, assignment, change):
+    """The assignment with its stored file copied to ``folder``, ``change`` applied to each
+    sub-check's stored examples (called with the sub-check's key and its examples)."""
+    stored = load_examples(assignment.expected_path())
+    moved = dataclasses.replace(assignment, folder=folder)
+    examples = {key: change(key, found) for key, found in stored.examples.items()}
+    save_examples(moved.expected_path(), moved, stored.max_examples, examples)
+    return moved
+
+
+def _drawn_otherwise(assignment, version):
+    """``change`` for ``_stored_in``: "convolve: any kernel" holds other inputs (its own, in
+    reverse order, with the reference's outputs), drawn by hypothesis ``version``."""
+
+    def change(key, found):
+        if key != ("convolve", "any kernel"):
+            return found
+        inputs = found.inputs[::-1]
+        expected = tuple(reference.convolve(*arguments) for arguments in inputs)
+        return dataclasses.replace(found, inputs=inputs, expected=expected,
+                                   stand_in_outputs=found.stand_in_outputs[::-1],
+                                   drawn_with=version)
+
+    return change
+
+
+def test_inputs_another_hypothesis_version_drew_stay_current_with_a_note(assignment, tmp_path):
+    moved = _stored_in(tmp_path, assignment, _drawn_otherwise(assignment, "6.0.0"))
+    found = stale_checks(moved, STORED)
+    assert found.problems == ()
+    assert len(found.notes) == 1 and "drawn with hypothesis 6.0.0" in found.notes[0]
+    assert f"this machine has {hypothesis.__version__}" in found.notes[0]
+
+
+def test_inputs_this_hypothesis_version_would_not_draw_are_out_of_date(assignment, tmp_path):
+    moved = _stored_in(tmp_path, assignment, _drawn_otherwise(assignment, hypothesis.__version__))
+    assert stale_checks(moved, STORED).problems == (
+        "convolve: any kernel: the sub-check now draws other inputs; run with --redraw",
+    )
+
+
+def test_a_sub_check_that_draws_from_another_strategy_is_out_of_date(assignment):
+    from assignments.convolutions import image_and_kernel
+
+    convolve = assignment.exercise("convolve")
+    checks = tuple(
+        dataclasses.replace(check, inputs=image_and_kernel(symmetric=True))
+        if check.name == "any kernel" else check
+        for check in convolve.checks
+    )
+    changed = dataclasses.replace(assignment, exercises=tuple(
+        dataclasses.replace(e, checks=checks) if e.name == "convolve" else e
+        for e in assignment.exercises
+    ))
+    assert stale_checks(changed, STORED).problems == (
+        "convolve: any kernel: its inputs were drawn from image_and_kernel(), but it now draws "
+        "from image_and_kernel(symmetric=True); run with --redraw",
+    )
+
+
+def test_writing_the_file_again_keeps_the_stored_inputs_and_who_drew_them(assignment, tmp_path):
+    moved = _stored_in(tmp_path, assignment, _drawn_otherwise(assignment, "6.0.0"))
+    before = load_examples(moved.expected_path())
+    again = current_examples(moved, STORED, before)
+    save_examples(moved.expected_path(), moved, STORED, again)
+    after = load_examples(moved.expected_path()).examples
+    for (exercise, check), found in before.examples.items():
+        sub = next(c for c in moved.exercise(exercise).checks if c.name == check)
+        assert after[(exercise, check)].drawn_with == found.drawn_with
+        assert after[(exercise, check)].strategy == repr(sub.inputs)
+        assert all(
+            all(np.array_equal(p, q) for p, q in zip(x, y))
+            for x, y in zip(after[(exercise, check)].inputs, found.inputs)
+        )
+    assert after[("convolve", "any kernel")].drawn_with == "6.0.0"
 
 
 def test_stored_file_covers_every_sub_check_with_the_final_grading_count(assignment):
