@@ -210,6 +210,11 @@ def _python_folders() -> list[Path]:
     folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     folders |= set(site.getsitepackages()) | {site.getusersitepackages()}
     folders |= {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    # The virtual environment the kernel's interpreter belongs to, even where this process did
+    # not read its pyvenv.cfg (as under ``python -S``) and so names only the base installation.
+    environment = Path(sys.executable).parent.parent
+    if (environment / "pyvenv.cfg").is_file():
+        folders.add(str(environment))
     folders.add(str(Path(__file__).resolve().parent))  # grader itself, for the self-check
     return [Path(folder).resolve() for folder in folders if folder and Path(folder).is_dir()]
 
