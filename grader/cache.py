@@ -89,6 +89,7 @@ def result_from_json(data: dict) -> SubmissionResult:
             record["exercise"], record["name"], record["description"], record["max_points"],
             record["status"], record["message"], example,
             tuple(StandInApplied(**used) for used in record.get("stand_ins", [])),
+            record.get("note", ""),
         )
 
     known = {"id", "path", "status", "exercises", "cell_failures", "message", "timings"}

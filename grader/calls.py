@@ -20,6 +20,7 @@ import builtins
 import io
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,9 +159,11 @@ class KernelTransport:
     def __init__(self, run: NotebookRun):
         self.run = run
 
-    def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float) -> CodeRun:
+    def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float,
+               deadline: float | None = None) -> CodeRun:
         code = _invocation(function, *arguments, MIME)
-        return self.run.execute(code, lambda data: on_reply(data.get(MIME)), quiet_timeout)
+        return self.run.execute(code, lambda data: on_reply(data.get(MIME)), quiet_timeout,
+                                deadline)
 
 
 class _CallTimedOut(BaseException):
@@ -178,26 +181,31 @@ class LocalTransport:
     def __init__(self, namespace: dict):
         self.namespace = namespace
 
-    def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float) -> CodeRun:
+    def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float,
+               deadline: float | None = None) -> CodeRun:
         scope = {"__builtins__": builtins}
         exec(compile(_KERNEL_CODE, KERNEL_FILENAME, "exec"), scope)
         timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
+        deadline = float("inf") if deadline is None else deadline
+
+        def arm():
+            signal.setitimer(signal.ITIMER_REAL, max(0.001, min(quiet_timeout, deadline - time.monotonic())))
 
         def alarm(signum, frame):
             raise _CallTimedOut
 
         def publish(data):
             if timed:
-                signal.setitimer(signal.ITIMER_REAL, quiet_timeout)
+                arm()
             on_reply(data.get(MIME))
 
         previous = signal.signal(signal.SIGALRM, alarm) if timed else None
         try:
             if timed:
-                signal.setitimer(signal.ITIMER_REAL, quiet_timeout)
+                arm()
             scope[function](self.namespace, *arguments, MIME, publish)
         except _CallTimedOut:
-            return CodeRun(finished=False)
+            return CodeRun(finished=False, cut=time.monotonic() >= deadline)
         except Exception as error:
             return CodeRun(finished=True, error=f"{type(error).__name__}: {error}"[:500])
         finally:
@@ -230,25 +238,36 @@ class FunctionCaller:
         kinds = {name: str(reply["kinds"].get(name, "missing")) for name in names}
         return kinds, [str(name) for name in reply.get("callables", [])]
 
-    def call(self, name: str, arguments: tuple, stand_ins: Sequence[StandInOutput] = ()) -> Outcome:
-        """The outcome of ``name(*arguments)``, with ``stand_ins`` in place while it runs."""
+    def call(self, name: str, arguments: tuple, stand_ins: Sequence[StandInOutput] = (),
+             deadline: float | None = None) -> Outcome | None:
+        """The outcome of ``name(*arguments)``, with ``stand_ins`` in place while it runs.
+
+        None if the ``deadline`` (on ``time.monotonic``) came before it had one.
+        """
         key = _call_key(name, arguments, stand_ins)
         if key not in self._outcomes:
-            self.prefetch(name, [arguments], [stand_ins])
-        return self._outcomes[key]
+            self.prefetch(name, [arguments], [stand_ins], deadline)
+        return self._outcomes.get(key)
+
+    def known(self, name: str, arguments: tuple,
+              stand_ins: Sequence[StandInOutput] = ()) -> Outcome | None:
+        """The outcome of an earlier call of ``name(*arguments)``, or None if it has none."""
+        return self._outcomes.get(_call_key(name, arguments, stand_ins))
 
     def prefetch(
         self,
         name: str,
         many: Sequence[tuple],
         stand_ins: Sequence[Sequence[StandInOutput]] | None = None,
+        deadline: float | None = None,
     ) -> None:
         """Call ``name`` on every argument tuple not seen yet, in one round trip.
 
         ``stand_ins``, if given, holds for each argument tuple the stand-ins in place while that
         call runs. A call that runs past the time limit is interrupted; it is recorded as timed
-        out and the calls after it are left for later. Replies lost on the way are asked for once
-        more.
+        out and the calls after it are left for later. When the ``deadline`` comes, the call in
+        flight is interrupted too, and it and the calls after it are left without an outcome.
+        Replies lost on the way are asked for once more.
         """
         stand_ins = stand_ins if stand_ins is not None else [()] * len(many)
         pending, seen = [], set()
@@ -259,9 +278,9 @@ class FunctionCaller:
                 pending.append((key, arguments, replacing))
         resent = False
         while pending:
-            received, ran = self._round_trip(name, pending)
+            received, ran = self._round_trip(name, pending, deadline)
             pending = pending[received:]
-            if not pending:
+            if not pending or ran.cut:
                 return
             if ran.finished and not ran.error and not resent:
                 # The code ran to its end, yet a reply is missing: lost on the way (a garbled
@@ -276,7 +295,8 @@ class FunctionCaller:
             )
             return
 
-    def _round_trip(self, name: str, pending: list[tuple]) -> tuple[int, CodeRun]:
+    def _round_trip(self, name: str, pending: list[tuple],
+                    deadline: float | None = None) -> tuple[int, CodeRun]:
         """Send the ``pending`` calls in one go; how many came back in order, and how it ran."""
         calls = [[encode_argument(value) for value in arguments] for _, arguments, _ in pending]
         replacements = [[stand_in.encoded() for stand_in in each] for _, _, each in pending]
@@ -291,6 +311,7 @@ class FunctionCaller:
 
         # A call starts at most BATCH_SECONDS after the last message, so it gets its full time.
         ran = self.transport.invoke(
-            "transport", (name, calls, replacements), on_reply, self.call_timeout + BATCH_SECONDS
+            "transport", (name, calls, replacements), on_reply, self.call_timeout + BATCH_SECONDS,
+            deadline,
         )
         return received, ran

@@ -1,25 +1,32 @@
 """Check one student function on a sub-check's inputs, the way ``hypothesis.find`` searches.
 
-The inputs are the sub-check's fixed set (see ``oracle``): the same for every student. They all
-go to the student's kernel in one round trip and come back as plain data (see ``calls``);
-every comparison runs here, in the grader's process. If one fails and the reference solution is
-at hand, hypothesis runs with the sub-check's seed: it replays the same inputs, then shrinks the
-failure to the smallest input that still fails, calling the kernel only for the new inputs
-shrinking tries. Without the reference, the smallest failing input of the fixed set is shown.
-With stand-ins, every call, the ones shrinking tries included, carries the helper outputs that
-stand in while it runs.
+The inputs are the sub-check's fixed set (see ``oracle``): the same for every student. They go
+to the student's kernel smallest first, in batches that grow while the function answers fast,
+and come back as plain data (see ``calls``); every comparison runs here, in the grader's
+process, and the first failure ends the batches. Without the reference solution, that failure,
+the smallest failing input of the fixed set, is shown. With it, hypothesis runs with the
+sub-check's seed: it draws the inputs again (the same ones, where it is the version that drew
+the fixed set) and shrinks the first failure it meets to the smallest input that still fails,
+calling the kernel only for inputs not tried yet. With stand-ins, every call, the ones
+shrinking tries included, carries the helper outputs that stand in while it runs.
+
+A slow function costs bounded time: the sub-check has a budget, and shrinking a part of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import given, seed
 from hypothesis.errors import Flaky
 
 from .assignment import Exercise, SubCheck
-from .calls import FunctionCaller, Outcome, Raised, Rejected, Returned, StandInOutput, TimedOut
+from .budget import Budget, unlimited
+from .calls import (
+    FunctionCaller, Outcome, Raised, Rejected, Returned, StandInOutput, TimedOut, argument_key,
+)
 from .compare import Mismatch
 from .literals import literal
 from .oracle import (
@@ -31,6 +38,11 @@ from .oracle import (
 )
 from .results import CheckResult, Counterexample
 
+FIRST_BATCH = 1  # a function wrong on the first input is judged after one call
+BATCH_GROWTH = 4  # each batch of fixed inputs sent to the kernel is this many times the last
+BATCH_SECONDS = 5.0  # at the measured pace, a batch takes no longer than this
+MAX_SEARCH_CALLS = 200  # new calls of the student's function while shrinking one failure
+
 
 class _Failed(Exception):
     """Raised inside the hypothesis test so that it shrinks the input."""
@@ -38,6 +50,10 @@ class _Failed(Exception):
 
 class _Stop(BaseException):
     """Ends a search at once: hypothesis does not catch it, so nothing is shrunk or retried."""
+
+
+class _CutShort(BaseException):
+    """Ends a search at once because its time or calls ran out."""
 
 
 def _judge(subcheck: SubCheck, arguments: tuple, expected, outcome: Outcome) -> Mismatch | None:
@@ -85,6 +101,43 @@ def _size(arguments: tuple) -> int:
     return sum(np.size(value) for value in arguments)
 
 
+def _shapes(exercise: Exercise, arguments: tuple) -> str:
+    """The arguments' sizes, for a message: ``image 5x5, template 3x3``."""
+    return ", ".join(
+        f"{name} {'x'.join(map(str, np.shape(value))) or literal(value)}"
+        for name, value in zip(exercise.parameters, arguments)
+    )
+
+
+@dataclass
+class _Pace:
+    """How fast the student's function answers, as timed here, for the messages of a budget."""
+
+    exercise: Exercise
+    calls: int = 0
+    seconds: float = 0.0
+    last: tuple = ()  # the arguments of the last call timed
+
+    def add(self, calls: int, seconds: float, arguments: tuple) -> None:
+        self.calls, self.seconds, self.last = self.calls + calls, self.seconds + seconds, arguments
+
+    def per_call(self) -> float:
+        return self.seconds / max(self.calls, 1)
+
+    def describe(self) -> str:
+        """``each call took about 3.1 s (image 5x5, template 3x3)``."""
+        shapes = _shapes(self.exercise, self.last)
+        if not self.calls:  # the one call made was cut short
+            return f"a call took longer than {self.seconds:.2g} s ({shapes})"
+        return f"each call took about {self.per_call():.2g} s ({shapes})"
+
+
+def _next_batch(size: int, pace: _Pace, budget: Budget) -> int:
+    """The size of the next batch: growing, but sized to take about BATCH_SECONDS at most."""
+    affordable = min(budget.left(), BATCH_SECONDS) / pace.per_call() if pace.seconds else size
+    return max(1, min(size * BATCH_GROWTH, int(affordable)))
+
+
 def run_check(
     exercise: Exercise,
     subcheck: SubCheck,
@@ -93,45 +146,94 @@ def run_check(
     reference: Callable | None = None,
     max_examples: int = 100,
     stand_ins: Callable[[tuple], Sequence[StandInOutput]] | None = None,
+    budget: Budget | None = None,
+    shrink_timeout: float = 10.0,
 ) -> CheckResult:
     """Look for an input on which the student's function is wrong, and report the smallest.
 
-    ``max_examples`` must be the number the fixed inputs were drawn with, so that hypothesis,
-    searching again to shrink, replays them. ``stand_ins``, when given, says for a call's
-    arguments which helper outputs stand in while it runs (see ``Oracle.stand_ins``).
-    """
-    replacing = stand_ins or (lambda arguments: ())
+    The fixed inputs are tried smallest first, in batches that grow while the function answers
+    fast, so a function wrong on the first input is judged after one call. ``max_examples``
+    must be the number the fixed inputs were drawn with, so that hypothesis, searching again to
+    shrink, replays them. ``stand_ins``, when given, says for a call's arguments which helper
+    outputs stand in while it runs (see ``Oracle.stand_ins``).
 
-    def result(status, example: Counterexample | None = None) -> CheckResult:
-        message = example.actual if status == "timeout" else example.reason if example else ""
+    ``budget`` bounds the time the sub-check takes: when it runs out before any input fails,
+    the sub-check times out. Shrinking a failure takes at most ``shrink_timeout`` seconds of it
+    and MAX_SEARCH_CALLS calls; cut short, it shows the smallest failing input found by then.
+    """
+    budget = budget or unlimited()
+    replacing = stand_ins or (lambda arguments: ())
+    pace = _Pace(exercise)
+
+    def result(status, example: Counterexample | None = None, message: str = "",
+               note: str = "") -> CheckResult:
+        if not message:
+            message = example.actual if status == "timeout" else example.reason if example else ""
         return CheckResult(
             exercise.name, subcheck.name, subcheck.description, subcheck.points, status,
-            message, example,
+            message, example, note=note,
         )
 
-    caller.prefetch(exercise.name, examples.inputs, [replacing(a) for a in examples.inputs])
-    failures = []
-    for arguments, expected in zip(examples.inputs, examples.expected):
-        outcome = caller.call(exercise.name, arguments, replacing(arguments))
-        example = _examine(exercise, subcheck, arguments, expected, outcome)
-        if example and isinstance(outcome, TimedOut):
-            return result("timeout", example)
-        if example:
-            failures.append((_size(arguments), example))
-            if reference is not None:
+    ordered = sorted(zip(examples.inputs, examples.expected), key=lambda pair: _size(pair[0]))
+    judged, size, failure = 0, FIRST_BATCH, None
+    while judged < len(ordered) and failure is None and not budget.over():
+        batch = ordered[judged : judged + size]
+        waiting = {  # by key: hypothesis draws some inputs twice
+            argument_key(arguments): arguments for arguments, _ in batch
+            if caller.known(exercise.name, arguments, replacing(arguments)) is None
+        }
+        started = budget.clock()
+        caller.prefetch(exercise.name, [arguments for arguments, _ in batch],
+                        [replacing(arguments) for arguments, _ in batch], budget.deadline)
+        outcomes = [caller.known(exercise.name, arguments, replacing(arguments))
+                    for arguments, _ in batch]
+        answered = sum(outcome is not None for outcome in outcomes)
+        called = sum(caller.known(exercise.name, a, replacing(a)) is not None
+                     for a in waiting.values())
+        pace.add(called, budget.clock() - started, batch[max(answered - 1, 0)][0])
+        for (arguments, expected), outcome in zip(batch, outcomes):
+            if outcome is None:
+                break  # the deadline came first
+            judged += 1
+            failure = _examine(exercise, subcheck, arguments, expected, outcome)
+            if failure and isinstance(outcome, TimedOut):
+                return result("timeout", failure)
+            if failure:
                 break
-    if not failures:
+        size = _next_batch(size, pace, budget)
+    if failure is None and judged < len(ordered):
+        return result("timeout", message=(
+            f"Ran out of time ({budget.describe()}) after {judged} of {len(ordered)} inputs, "
+            f"none of them failing: {pace.describe()}. Make `{exercise.name}` faster."
+        ))
+    if failure is None:
         return result("passed")
     if reference is None:
-        return result("failed", min(failures, key=lambda failure: failure[0])[1])
+        return result("failed", failure)
+    return _shrink(exercise, subcheck, caller, reference, max_examples, replacing,
+                   budget.within(shrink_timeout, "--shrink-timeout"), failure, result)
 
+
+def _shrink(exercise, subcheck, caller, reference, max_examples, replacing, budget: Budget,
+            failure: Counterexample, result) -> CheckResult:
+    """Search again with the sub-check's seed to shrink a failure, within ``budget``."""
     found: list[Counterexample] = []  # the last one is the smallest: hypothesis replays it last
+    pace = _Pace(exercise)
 
     @seed(search_seed(exercise, subcheck))
     @search_settings(max_examples)
     @given(subcheck.inputs)
     def search(arguments):
-        outcome = caller.call(exercise.name, arguments, replacing(arguments))
+        if budget.over() or pace.calls >= MAX_SEARCH_CALLS:
+            raise _CutShort
+        started = budget.clock()
+        known = caller.known(exercise.name, arguments, replacing(arguments))
+        outcome = known or caller.call(exercise.name, arguments, replacing(arguments),
+                                       budget.deadline)
+        if known is None:
+            pace.add(outcome is not None, budget.clock() - started, arguments)
+        if outcome is None:
+            raise _CutShort
         expected = call_reference(reference, arguments)
         example = _examine(exercise, subcheck, arguments, expected, outcome)
         if example:
@@ -143,6 +245,13 @@ def run_check(
             search()
     except _Stop:
         return result("timeout", found[-1])
+    except _CutShort:
+        why = (f"after {MAX_SEARCH_CALLS} calls" if pace.calls >= MAX_SEARCH_CALLS
+               else f"({budget.describe()})")
+        return result("failed", found[-1] if found else failure, note=(
+            f"The search for a smaller failing input was cut short {why}: {pace.describe()}. "
+            "This is the smallest failing input found by then."
+        ))
     except (_Failed, Flaky):
         return result("failed", found[-1])
-    return result("failed", failures[0][1])  # not met again while searching: shown unshrunk
+    return result("failed", failure)  # not met again while searching: shown unshrunk

@@ -39,6 +39,7 @@ TIMEOUT_ENAME = "CellTimeout"
 KERNEL_DIED = "the kernel died"
 KERNEL_STUCK = "the cell ignored the interrupt after its time limit, so the kernel was stopped"
 INTERRUPT_GRACE = 5.0  # seconds an interrupted kernel has to take work again
+INTERRUPT_PATIENCE = 10.0  # seconds an interrupted call has to stop before the kernel is lost
 SOCKET_FOLDER_LENGTH = 90  # a Unix socket's path has room for about 107 characters
 TRUNCATED = "[The grader kept only the first {mib:g} MiB of this cell's output.]\n"
 KERNEL_BROKEN = "the kernel could no longer send its messages intact after the notebook ran"
@@ -97,6 +98,7 @@ class CodeRun:
 
     finished: bool
     error: str = ""  # the error the code ended with, if any
+    cut: bool = False  # interrupted because its deadline came, not for a quiet spell
 
 
 def _first_line(source: str) -> str:
@@ -323,30 +325,35 @@ class NotebookRun:
         if self.is_alive():
             run_sync(self.client.km.interrupt_kernel)()
 
-    def execute(self, code: str, on_display: Callable[[dict], None], quiet_timeout: float) -> CodeRun:
+    def execute(self, code: str, on_display: Callable[[dict], None], quiet_timeout: float,
+                deadline: float | None = None) -> CodeRun:
         """Run ``code`` in the kernel, passing each display message's data to ``on_display``.
 
-        If ``quiet_timeout`` seconds pass with no display message, the kernel is interrupted and
-        the run is not ``finished``. Raises ``KernelLost`` if the kernel dies or ignores the
-        interrupt.
+        If ``quiet_timeout`` seconds pass with no display message, or the ``deadline`` (on
+        ``time.monotonic``) comes, the kernel is interrupted and the run is not ``finished``
+        (``cut`` says it was the deadline). Raises ``KernelLost`` if the kernel dies or ignores
+        the interrupt.
         """
         client = self._call_client()
         msg_id = client.execute(code, silent=False, store_history=False, allow_stdin=False)
         quiet_until = time.monotonic() + quiet_timeout
-        interrupted = False
+        deadline = float("inf") if deadline is None else deadline
+        interrupted = cut = False
         error = ""
         while True:
+            now = time.monotonic()
+            if interrupted and now > quiet_until:
+                raise KernelLost("the kernel ignored an interrupt")
+            if not interrupted and now > min(quiet_until, deadline):
+                cut = now > deadline
+                self.interrupt()
+                interrupted = True
+                quiet_until = now + INTERRUPT_PATIENCE
             try:
                 message = client.get_iopub_msg(timeout=0.2)
             except Empty:
                 if not self.is_alive():
                     raise KernelLost("the kernel died during a call") from None
-                if time.monotonic() > quiet_until:
-                    if interrupted:
-                        raise KernelLost("the kernel ignored an interrupt") from None
-                    self.interrupt()
-                    interrupted = True
-                    quiet_until = time.monotonic() + 10.0
                 continue
             except ValueError:  # fails its signature check: garbled (see _sends_intact)
                 self.garbled += 1
@@ -356,11 +363,12 @@ class NotebookRun:
             kind, content = message["header"]["msg_type"], message["content"]
             if kind == "display_data":  # replies sent while stopping still count
                 on_display(content.get("data", {}))
-                quiet_until = time.monotonic() + quiet_timeout
+                if not interrupted:
+                    quiet_until = time.monotonic() + quiet_timeout
             elif kind == "error":
                 error = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
             elif kind == "status" and content.get("execution_state") == "idle":
-                return CodeRun(finished=not interrupted, error=error)
+                return CodeRun(finished=not interrupted, error=error, cut=cut)
 
 
 def _failure_from_reply(index: int, cell, reply: dict | None) -> CellFailure | None:

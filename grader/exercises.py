@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .assignment import Assignment, Exercise, StandIn, SubCheck
+from .budget import Budget, unlimited
 from .calls import FunctionCaller
 from .check import run_check
 from .errors import KernelLost
@@ -24,6 +25,11 @@ from .settings import Settings
 
 def _unchecked(exercise: Exercise, check: SubCheck, problem: str) -> CheckResult:
     return CheckResult(exercise.name, check.name, check.description, check.points, "error", problem)
+
+
+def _out_of_time(exercise: Exercise, check: SubCheck, budget: Budget) -> CheckResult:
+    return CheckResult(exercise.name, check.name, check.description, check.points, "timeout",
+                       f"Not run: the submission ran out of time ({budget.describe()}).")
 
 
 def not_checked(exercise: Exercise, problem: str) -> ExerciseResult:
@@ -66,6 +72,7 @@ def check_until_lost(
     oracle: Oracle,
     settings: Settings,
     untouched: set[str] = frozenset(),
+    budget: Budget | None = None,
 ) -> Checked:
     """Check each exercise in turn; stop at the first call that loses the kernel.
 
@@ -77,7 +84,11 @@ def check_until_lost(
     A call that loses the kernel fails its sub-check (the function ended or hung the kernel) and
     the exercise's later sub-checks are not run; the graded exercises not yet checked are left
     ``unreached``.
+
+    Each sub-check has ``settings.check_timeout`` seconds, within what is left of ``budget``
+    (the submission's); once that is spent, the sub-checks not yet run time out unrun.
     """
+    budget = budget or unlimited()
     started = time.perf_counter()
     graded = tuple(exercise.name for exercise in assignment.exercises)
     order = assignment.checking_order()
@@ -105,14 +116,21 @@ def check_until_lost(
             if lost:
                 checks.append(_unchecked(exercise, check, f"Not run: {lost}"))
                 continue
+            if budget.over():
+                checks.append(_out_of_time(exercise, check, budget))
+                continue
             try:
                 examples = oracle.examples(exercise, check, settings.max_examples)
                 stand_ins = (
                     _only(failing_helpers, oracle.stand_ins(exercise, examples))
                     if failing_helpers else None
                 )
-                result = run_check(exercise, check, examples, caller, oracle.reference(exercise),
-                                   settings.max_examples, stand_ins)
+                result = run_check(
+                    exercise, check, examples, caller, oracle.reference(exercise),
+                    settings.max_examples, stand_ins,
+                    budget.within(settings.check_timeout, "--check-timeout"),
+                    settings.shrink_timeout,
+                )
                 checks.append(dataclasses.replace(result, stand_ins=applied))
             except KernelLost as error:
                 lost = (
@@ -144,13 +162,14 @@ def check_exercises(
     oracle: Oracle,
     settings: Settings,
     untouched: set[str] = frozenset(),
+    budget: Budget | None = None,
 ) -> tuple[tuple[ExerciseResult, ...], str]:
     """Check every exercise the kernel defines; a missing one scores zero with a reason.
 
     Returns the results and, if the kernel was lost on the way, how: the exercises it did not
     reach carry status "error" and that reason.
     """
-    checked = check_until_lost(assignment, caller, oracle, settings, untouched)
+    checked = check_until_lost(assignment, caller, oracle, settings, untouched, budget)
     return in_order(assignment, checked.exercises, checked.lost), checked.lost
 
 

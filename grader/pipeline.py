@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from .assignment import Assignment
+from .budget import Budget
 from .calls import FunctionCaller, KernelTransport
 from .defs_only import keep_definitions
 from .discover import Submission
@@ -63,10 +64,12 @@ def _reference_folder(assignment: Assignment) -> list[Path]:
     return [Path(spec.origin).parent] if spec.submodule_search_locations else []
 
 
-def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings: Settings):
+def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings: Settings,
+              budget: Budget):
     """A fresh kernel for ``notebook`` under every limit and protection ``settings`` asks for.
 
-    The first run and every restart are made here.
+    The first run and every restart are made here; the cells get what is left of ``budget``
+    (the submission's time), at most ``settings.total_timeout``.
     """
     sandbox = make_sandbox(
         settings.sandbox,
@@ -78,7 +81,7 @@ def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings:
         notebook,
         assignment.data_paths(),
         cell_timeout=settings.cell_timeout,
-        total_timeout=settings.total_timeout,
+        total_timeout=min(settings.total_timeout, budget.left()),
         startup_timeout=settings.startup_timeout,
         limits=Limits.from_settings(settings),
         sandbox=sandbox,
@@ -99,9 +102,9 @@ def grade_submission(
 
 
 def _check_in(run: NotebookRun, assignment: Assignment, oracle: Oracle, settings: Settings,
-              untouched: set[str]) -> Checked:
+              untouched: set[str], budget: Budget) -> Checked:
     caller = FunctionCaller(KernelTransport(run), settings.call_timeout)
-    return check_until_lost(assignment, caller, oracle, settings, untouched)
+    return check_until_lost(assignment, caller, oracle, settings, untouched, budget)
 
 
 def _lost_in(execution: Execution, cells: int) -> tuple[int, str]:
@@ -152,6 +155,7 @@ def _restart(
     oracle: Oracle,
     settings: Settings,
     untouched: set[str],
+    budget: Budget,
 ) -> _Restarts:
     """Check the ``pending`` exercises in fresh kernels that run the definitions of cells 1 to ``upto``.
 
@@ -166,16 +170,21 @@ def _restart(
     fresh = f"a fresh kernel that ran only the imports and definitions of cells 1 to {upto}"
     failures: tuple[CellFailure, ...] = ()
     while pending:
-        with _open_run(sliced.notebook, assignment, settings) as run:
+        whose = "its functions" if len(pending) == len(graded) else _names(pending)
+        if budget.over():
+            done.messages.append(f"No time was left for a restart ({budget.describe()}), so "
+                                 f"{whose} could not be graded.")
+            done.given_up = pending
+            break
+        with _open_run(sliced.notebook, assignment, settings, budget) as run:
             execution = run.run_cells()
             checked = (
                 Checked((), pending) if execution.kernel_lost
-                else _check_in(run, assignment.only(pending), oracle, settings, untouched)
+                else _check_in(run, assignment.only(pending), oracle, settings, untouched, budget)
             )
         done.seconds += execution.kernel_start + execution.seconds
         done.checking += checked.seconds
         failures += execution.cell_failures
-        whose = "its functions" if len(pending) == len(graded) else _names(pending)
         if checked.unreached == pending:  # lost before checking any
             what = (
                 _lost_in(execution, upto)[1] if execution.kernel_lost
@@ -206,6 +215,7 @@ def _head(notebook: nbformat.NotebookNode, cells: int) -> nbformat.NotebookNode:
 def _grade(
     submission: Submission, assignment: Assignment, settings: Settings, oracle: Oracle
 ) -> SubmissionResult:
+    budget = Budget.start(settings.submission_timeout, "--submission-timeout")
     path = str(submission.path)
     if submission.problem:
         return SubmissionResult(
@@ -225,11 +235,11 @@ def _grade(
     graded = [exercise.name for exercise in assignment.checking_order()]
     sliced = keep_definitions(notebook, graded) if settings.defs_only else None
 
-    with _open_run(sliced.notebook if sliced else notebook, assignment, settings) as run:
+    with _open_run(sliced.notebook if sliced else notebook, assignment, settings, budget) as run:
         execution = run.run_cells()
         checked = (
             Checked((), tuple(graded)) if execution.kernel_lost
-            else _check_in(run, assignment, oracle, settings, untouched)
+            else _check_in(run, assignment, oracle, settings, untouched, budget)
         )
     status = "graded"
     messages = [checked.lost]
@@ -243,7 +253,8 @@ def _grade(
             else f"The notebook could not run to the end: {what}; the cells after it never ran."
         ]
     restarts = (
-        _restart(notebook, upto, checked.unreached, assignment, oracle, settings, untouched)
+        _restart(notebook, upto, checked.unreached, assignment, oracle, settings, untouched,
+                 budget)
         if checked.unreached else _Restarts()
     )
     messages += restarts.messages

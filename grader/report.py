@@ -77,6 +77,8 @@ def check_output(check: CheckResult) -> str:
         lines.extend(f"{name} = {value}" for name, value in example.arguments)
         lines.append(f"Expected: {example.expected}")
         lines.append(f"Got: {example.actual}")
+    if check.note:
+        lines.append(check.note)
     return "\n".join(lines)
 
 
@@ -139,6 +141,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
             )
             if check.status in ("failed", "timeout") and check.counterexample:
                 out += _counterexample_markdown(exercise.name, check)
+            elif check.status == "timeout" and check.message:
+                out += ["", f"  {check.message}", ""]
         out.append("")
     if result.cell_failures:
         out += ["## Notebook cells that did not run cleanly", ""]
@@ -178,6 +182,8 @@ def _counterexample_markdown(function: str, check: CheckResult) -> list[str]:
     ]
     if example.first_difference:
         lines += ["", f"  First difference at index {example.first_difference}."]
+    if check.note:
+        lines += ["", f"  {check.note}"]
     return lines + [""]
 
 

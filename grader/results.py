@@ -49,6 +49,7 @@ class CheckResult:
     message: str = ""
     counterexample: Counterexample | None = None
     stand_ins: tuple[StandInApplied, ...] = ()  # in place during every call of this sub-check
+    note: str = ""  # how the verdict was reached, when the student should know: a search cut short
 
     @property
     def points(self) -> float:
@@ -65,6 +66,7 @@ class CheckResult:
             "message": self.message,
             "counterexample": self.counterexample and self.counterexample.to_json(),
             "stand_ins": [stand_in.to_json() for stand_in in self.stand_ins],
+            "note": self.note,
         }
 
 

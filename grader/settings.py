@@ -29,6 +29,18 @@ class Settings:
     call_timeout: float = _option(
         10.0, "seconds one call of a student's function may take before that check fails"
     )
+    check_timeout: float = _option(
+        60.0, "seconds one sub-check may spend calling a student's function (a correct "
+        "function of the lesson needs well under one); past it, the sub-check times out"
+    )
+    shrink_timeout: float = _option(
+        10.0, "seconds of a sub-check spent looking for a smaller failing input once one "
+        "fails; past it, the smallest found so far is shown"
+    )
+    submission_timeout: float = _option(
+        900.0, "seconds one submission may take in all: running the notebook, restarts and "
+        "every check; past it, what is left is not run and counts as timed out"
+    )
     startup_timeout: float = _option(60.0, "seconds to wait for a new kernel to answer")
     memory_limit: float = _option(
         4.0, "GiB of memory (address space) a notebook's kernel may use; past it, MemoryError"

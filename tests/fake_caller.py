@@ -48,9 +48,18 @@ def standing_in(namespace: dict, stand_ins):
 
 
 class FakeCaller:
-    def __init__(self, function, call_timeout: float = 10.0):
+    """Runs ``function`` here, as the kernel would run it, keeping the first outcome per call.
+
+    With a ``clock`` (a ``FakeClock``), each call advances it by ``seconds_per_call`` (a number,
+    or a function of the arguments) instead of taking real time, and a call that ends past the
+    deadline it was given has no outcome, as one the kernel was interrupted in.
+    """
+
+    def __init__(self, function, call_timeout: float = 10.0, clock=None, seconds_per_call=0.0):
         self.function = function
         self.call_timeout = call_timeout
+        self.clock = clock
+        self.seconds_per_call = seconds_per_call
         self.outcomes = {}  # call key -> outcome, first one kept, as the real caller does
         self.prefetched: list[list[tuple]] = []  # the arguments of each prefetch round trip
         self.called: list[tuple] = []  # the arguments of every call()
@@ -66,6 +75,9 @@ class FakeCaller:
     def _run(self, arguments, stand_ins=()):
         self.ran.append(arguments)
         self.stand_ins.append(tuple(stand_ins))
+        if self.clock is not None:
+            seconds = self.seconds_per_call
+            self.clock.now += seconds(*arguments) if callable(seconds) else seconds
         copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments]
         try:
             with standing_in(getattr(self.function, "__globals__", {}), stand_ins):
@@ -78,21 +90,60 @@ class FakeCaller:
             return Rejected(f"returned {type(value).__name__}, not a numpy array")
         return Returned(np.array(value))  # a copy, as if it came back as .npy bytes
 
-    def prefetch(self, name, many, stand_ins=None):
+    def _past(self, deadline) -> bool:
+        return self.clock is not None and deadline is not None and self.clock() > deadline
+
+    def prefetch(self, name, many, stand_ins=None, deadline=None):
         self.prefetched.append(list(many))
         for arguments, replacing in zip(many, stand_ins or [()] * len(many), strict=True):
             key = self._key(arguments, replacing)
             if key not in self.outcomes:
-                self.outcomes[key] = self._run(arguments, replacing)
-                if isinstance(self.outcomes[key], TimedOut):
+                outcome = self._run(arguments, replacing)
+                if self._past(deadline):
+                    return  # interrupted at the deadline: no outcome, the rest not run
+                self.outcomes[key] = outcome
+                if isinstance(outcome, TimedOut):
                     return  # like the real caller: the calls after a timeout are left for later
 
-    def call(self, name, arguments, stand_ins=()):
+    def known(self, name, arguments, stand_ins=()):
+        return self.outcomes.get(self._key(arguments, stand_ins))
+
+    def call(self, name, arguments, stand_ins=(), deadline=None):
         self.called.append(arguments)
         key = self._key(arguments, stand_ins)
         if key not in self.outcomes:
-            self.outcomes[key] = self._run(arguments, stand_ins)
-        return self.outcomes[key]
+            self.prefetch(name, [arguments], [stand_ins], deadline)
+            self.prefetched.pop()
+        return self.outcomes.get(key)
+
+
+class FakeClock:
+    """Time that passes only when a fake call says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ByName:
+    """A caller for several functions at once: each name has a ``FakeCaller`` of its own."""
+
+    def __init__(self, callers: dict):
+        self.callers = callers
+
+    def inspect(self, names):
+        return {name: "callable" for name in names}, list(names)
+
+    def prefetch(self, name, many, stand_ins=None, deadline=None):
+        self.callers[name].prefetch(name, many, stand_ins, deadline)
+
+    def known(self, name, arguments, stand_ins=()):
+        return self.callers[name].known(name, arguments, stand_ins)
+
+    def call(self, name, arguments, stand_ins=(), deadline=None):
+        return self.callers[name].call(name, arguments, stand_ins, deadline)
 
 
 def subcheck(assignment, exercise_name: str, check_name: str):

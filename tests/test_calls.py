@@ -318,6 +318,18 @@ def test_call_past_the_time_limit_times_out_and_later_calls_wait_their_turn():
     assert run.executions == 2
 
 
+def test_a_deadline_cuts_the_call_in_flight_and_leaves_it_and_the_rest_without_outcomes():
+    run = CountingTransport({"f": slow_on_ones})
+    caller = FunctionCaller(run, call_timeout=5.0)
+    fine, endless, later = (np.zeros(2),), (np.ones(2),), (np.full(2, 5.0),)
+    started = time.monotonic()
+    caller.prefetch("f", [fine, endless, later], deadline=started + 0.5)
+    assert time.monotonic() - started < 2.0  # not the call's own 5 s
+    assert isinstance(caller.known("f", fine), Returned)
+    assert caller.known("f", endless) is None and caller.known("f", later) is None
+    assert caller.call("f", later, deadline=time.monotonic() + 5).value.tolist() == [6.0, 6.0]
+
+
 def test_inspect_tells_functions_from_missing_names_and_other_values():
     def convolve(image, kernel):
         return image

@@ -7,7 +7,7 @@ from assignments.convolutions import ASSIGNMENT
 from grader.calls import argument_key
 from solutions import convolutions as reference
 
-from fake_caller import FakeCaller, arguments_of, checked, hangs, subcheck
+from fake_caller import FakeCaller, arguments_of, checked, hangs, stored_oracle, subcheck
 
 EXAMPLES = 30  # the "quick" profile's number: enough to find these bugs, fast to run
 
@@ -102,8 +102,8 @@ def test_timeout_gives_status_timeout_and_stops_at_once(assignment):
     assert result.status == "timeout" and result.points == 0
     assert result.message == "no answer within 10 s"
     assert result.counterexample.reason == "timed out"
-    assert len(caller.ran) == 1  # the prefetch stopped at the timeout and nothing else ran
-    assert len({argument_key(arguments) for arguments in caller.called}) == 1
+    assert len(caller.ran) == 1  # the first batch, of one input, timed out; nothing else ran
+    assert [len(batch) for batch in caller.prefetched] == [1]
 
 
 def test_same_failing_check_gives_the_same_counterexample_twice(assignment):
@@ -113,11 +113,23 @@ def test_same_failing_check_gives_the_same_counterexample_twice(assignment):
     assert first == second
 
 
-def test_drawn_inputs_reach_the_caller_in_one_prefetch(assignment):
+def test_drawn_inputs_reach_the_caller_smallest_first_in_growing_batches(assignment):
     result, caller = check(assignment, "convolve", "any kernel", reference.convolve)
     assert result.status == "passed"
-    assert len(caller.prefetched) == 1 and len(caller.prefetched[0]) == EXAMPLES
-    # Every input the check asked about was already in that round trip.
-    prefetched = {argument_key(arguments) for arguments in caller.prefetched[0]}
-    assert len(caller.ran) == len(prefetched)
-    assert {argument_key(arguments) for arguments in caller.called} <= prefetched
+    assert [len(batch) for batch in caller.prefetched] == [1, 4, 16, EXAMPLES - 21]
+    sent = [arguments for batch in caller.prefetched for arguments in batch]
+    sizes = [sum(np.size(value) for value in arguments) for arguments in sent]
+    assert sizes == sorted(sizes)
+    # Every input went in those round trips and ran once (hypothesis draws some twice), and
+    # nothing else was called.
+    assert len(sent) == EXAMPLES
+    assert len(caller.ran) == len({argument_key(arguments) for arguments in sent})
+    assert caller.called == []
+
+
+def test_a_function_wrong_on_the_first_input_is_called_once(assignment):
+    exercise, sub = subcheck(assignment, "convolve", "output shape")
+    caller = FakeCaller(list_convolve)
+    result = checked(assignment, exercise, sub, caller, 100, oracle=stored_oracle(assignment))
+    assert result.status == "failed" and result.message == "returned list, not a numpy array"
+    assert len(caller.ran) == 1

@@ -5,36 +5,36 @@ from grader.exercises import check_exercises
 from grader.settings import Settings
 from solutions import convolutions as reference
 
-from fake_caller import FakeCaller, stored_oracle
+from fake_caller import ByName, FakeCaller, stored_oracle
 
 SETTINGS = Settings()  # the stored inputs: 100 per sub-check
 
 
-class Caller:
+class Caller(ByName):
     """Each exercise answers as the reference does, except ``dies``, whose calls lose the kernel."""
 
     def __init__(self, dies: str = "", lost_before_checks: bool = False):
-        self.dies = dies
-        self.lost_before_checks = lost_before_checks
-        self.fakes = {
+        super().__init__({
             name: FakeCaller(getattr(reference, name))
             for name in ("get_subimages", "convolve", "template_match")
-        }
+        })
+        self.dies = dies
+        self.lost_before_checks = lost_before_checks
 
     def inspect(self, names):
         if self.lost_before_checks:
             raise KernelLost("the kernel died during a call")
-        return {name: "callable" for name in names}, list(names)
+        return super().inspect(names)
 
-    def prefetch(self, name, many, stand_ins=None):
+    def prefetch(self, name, many, stand_ins=None, deadline=None):
         if name == self.dies:
             raise KernelLost("the kernel died during a call")
-        self.fakes[name].prefetch(name, many, stand_ins)
+        super().prefetch(name, many, stand_ins, deadline)
 
-    def call(self, name, arguments, stand_ins=()):
+    def call(self, name, arguments, stand_ins=(), deadline=None):
         if name == self.dies:
             raise KernelLost("the kernel died during a call")
-        return self.fakes[name].call(name, arguments, stand_ins)
+        return super().call(name, arguments, stand_ins, deadline)
 
 
 def statuses(exercise):

@@ -27,7 +27,9 @@ from grader.report import feedback_markdown, gradescope_results
 from grader.results import SubmissionResult
 from solutions import convolutions as reference
 
-from fake_caller import FakeCaller, arguments_of, checked, reference_oracle, stored_oracle, subcheck
+from fake_caller import (
+    ByName, FakeCaller, arguments_of, checked, reference_oracle, stored_oracle, subcheck,
+)
 
 SETTINGS = PROFILES["thorough"]  # the stored inputs are drawn with its max_examples
 WRONG_HELPER = NOTEBOOKS / "wrong_helper_defs_only.ipynb"
@@ -126,17 +128,7 @@ def test_correct_helper_means_no_stand_in_reaches_any_call(assignment):
     for exercise in assignment.exercises:
         callers[exercise.name] = FakeCaller(getattr(reference, exercise.name))
 
-    class ByName:
-        def inspect(self, names):
-            return {name: "callable" for name in names}, list(names)
-
-        def prefetch(self, name, many, stand_ins=None):
-            callers[name].prefetch(name, many, stand_ins)
-
-        def call(self, name, arguments, stand_ins=()):
-            return callers[name].call(name, arguments, stand_ins)
-
-    results, _ = check_exercises(assignment, ByName(), reference_oracle(assignment), SETTINGS)
+    results, _ = check_exercises(assignment, ByName(callers), reference_oracle(assignment), SETTINGS)
     assert sum(exercise.points for exercise in results) == 10
     assert all(stand_ins == () for caller in callers.values() for stand_ins in caller.stand_ins)
 
