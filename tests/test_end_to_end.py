@@ -21,6 +21,7 @@ from grader.discover import Submission
 from grader.execute import NotebookRun
 from grader.oracle import make_oracle
 from grader.exercises import check_exercises
+from grader.settings import Settings
 
 pytestmark = pytest.mark.kernel
 
@@ -305,6 +306,26 @@ def test_function_that_ends_the_kernel_fails_and_the_next_ones_are_checked_after
         "imports and definitions of cells 1 to 3."
     )
     assert result.cell_failures == ()
+
+
+def test_a_slow_template_match_that_ignores_its_image_fails_after_one_call_each(assignment):
+    result = grade(NOTEBOOKS / "slow" / "ignores_its_image.ipynb", assignment, Settings())
+    assert result.status == "graded" and points(result) == (3, 3, 0)
+    assert {check.message for check in result.exercise("template_match").checks} == {
+        "returned shape (600, 512), expected shape (1, 1)"
+    }
+
+
+def test_a_call_cut_at_its_sub_check_deadline_times_out_and_the_kernel_goes_on(assignment):
+    result = grade(NOTEBOOKS / "slow" / "ignores_its_image.ipynb", assignment,
+                   Settings(check_timeout=1))
+    assert points(result) == (3, 3, 0)
+    for check in result.exercise("template_match").checks:
+        assert check.status == "timeout"
+        assert check.message.startswith(
+            "Ran out of time (1 s, --check-timeout) after 0 of 100 inputs, none of them failing: "
+            "a call took longer than "
+        )
 
 
 def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
