@@ -202,9 +202,11 @@ def run_check(
                 break
         size = _next_batch(size, pace, budget)
     if failure is None and judged < len(ordered):
+        how_far = (f"after {judged} of {len(ordered)} inputs, none of them failing" if judged
+                   else "before the first input was answered")
         return result("timeout", message=(
-            f"Ran out of time ({budget.describe()}) after {judged} of {len(ordered)} inputs, "
-            f"none of them failing: {pace.describe()}. Make `{exercise.name}` faster."
+            f"Ran out of time ({budget.describe()}) {how_far}: {pace.describe()}. "
+            f"Make `{exercise.name}` faster."
         ))
     if failure is None:
         return result("passed")
