@@ -56,7 +56,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     arguments = parser.parse_args()
 
-    from grader.sandbox import unavailable_because
+    from grader.kernel.sandbox import unavailable_because
 
     if unavailable_because():
         print(f"the sandbox cannot run here: {unavailable_because()}", file=sys.stderr)

@@ -1,11 +1,12 @@
 """Grade Jupyter notebooks against reference solutions with generated inputs."""
 
-from .assignment import Assignment, Exercise, StandIn, SubCheck, load_assignment
-from .errors import GraderError
-from .pipeline import grade_submission
-from .results import CheckResult, ExerciseResult, SubmissionResult
+from .grading.pipeline import grade_submission
+from .model.assignment import Assignment, Exercise, StandIn, SubCheck
+from .model.errors import GraderError
+from .model.lessons import load_assignment
+from .model.results import CheckResult, ExerciseResult, SubmissionResult
+from .model.settings import PROFILES, Settings
 from .selfcheck import check
-from .settings import PROFILES, Settings
 
 __all__ = [
     "PROFILES",

@@ -12,14 +12,14 @@ tries, so the verdicts are the ones it gives.
 
 from __future__ import annotations
 
-from .assignment import available_assignments, load_assignment
-from .calls import FunctionCaller, LocalTransport
-from .errors import UsageError
-from .exercises import check_exercises
-from .oracle import make_oracle
-from .report import feedback_markdown
-from .results import SubmissionResult
-from .settings import DEFAULT_PROFILE, PROFILES, Settings
+from .judge.exercises import check_exercises
+from .judge.oracle import make_oracle
+from .kernel.calls import FunctionCaller, LocalTransport
+from .model.errors import UsageError
+from .model.lessons import assignment_name, load_assignment
+from .model.results import SubmissionResult
+from .model.settings import DEFAULT_PROFILE, PROFILES, Settings
+from .output.report import feedback_markdown
 
 
 def _user_namespace() -> dict:
@@ -55,10 +55,7 @@ def check(
     Returns the result; end the cell with ``;`` (or assign it) to show only the feedback.
     """
     namespace = _user_namespace() if namespace is None else namespace
-    names = available_assignments()
-    if assignment is None and len(names) != 1:
-        raise UsageError(f"say which assignment: check(assignment=...), one of {', '.join(names)}")
-    chosen = load_assignment(assignment or names[0]).only(exercises)
+    chosen = load_assignment(assignment_name(assignment, "check(assignment=...)")).only(exercises)
     oracle = make_oracle(chosen, use_reference=False)
     settings = settings or PROFILES[DEFAULT_PROFILE]
     caller = FunctionCaller(LocalTransport(namespace), settings.call_timeout)

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from grader import PROFILES, load_assignment
-from grader.sandbox import unavailable_because
+from grader.kernel.sandbox import unavailable_because
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"

@@ -1,4 +1,4 @@
-"""A stand-in for ``grader.calls.FunctionCaller`` that runs a Python function in this process.
+"""A stand-in for ``grader.kernel.calls.FunctionCaller`` that runs a Python function in this process.
 
 It answers with the same outcome records the real caller builds from a kernel's replies, so
 ``run_check`` can be tested without starting a kernel. Stand-ins are put in place the simple way:
@@ -11,9 +11,10 @@ from functools import cache
 
 import numpy as np
 
-from grader.calls import Raised, Rejected, Returned, TimedOut, argument_key
-from grader.check import run_check
-from grader.oracle import Oracle, load_examples
+from grader.kernel.calls import Raised, Rejected, Returned, TimedOut, argument_key
+from grader.judge.search import run_check
+from grader.judge.stored import load_examples
+from grader.judge.oracle import Oracle
 
 
 def hangs(*arguments):

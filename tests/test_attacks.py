@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from conftest import NOTEBOOKS, ROOT
-from grader.sandbox import unavailable_because
-from grader.settings import Settings
+from grader.kernel.sandbox import unavailable_because
+from grader.model.settings import Settings
 from processes import adopting_orphans, descendants, environment, kill, process_table
 
 pytestmark = pytest.mark.kernel

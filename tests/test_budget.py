@@ -4,10 +4,10 @@ fake clock by as long as each would take."""
 import numpy as np
 import pytest
 
-from grader.budget import Budget
-from grader.check import run_check
-from grader.exercises import check_exercises
-from grader.settings import Settings
+from grader.model.budget import Budget
+from grader.judge.search import run_check
+from grader.judge.exercises import check_exercises
+from grader.model.settings import Settings
 from solutions import convolutions as reference
 
 from test_check import flipped_convolve

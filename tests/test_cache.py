@@ -5,10 +5,11 @@ import json
 import pytest
 
 from grader import PROFILES
-from grader.cache import FOLDER, ResultCache, result_from_json, run_key
-from grader.discover import Submission
-from grader.exercises import all_not_checked
-from grader.results import (
+from grader.grading.cache import FOLDER, ResultCache, run_key
+from grader.model.results import result_from_json
+from grader.grading.discover import Submission
+from grader.judge.exercises import all_not_checked
+from grader.model.results import (
     CellFailure,
     CheckResult,
     Counterexample,

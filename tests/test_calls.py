@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader import calls
-from grader.calls import (
+from grader.kernel import calls
+from grader.kernel.calls import (
     LocalTransport,
     MIME,
     FunctionCaller,

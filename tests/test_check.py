@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from assignments.convolutions import ASSIGNMENT
-from grader.calls import argument_key
+from grader.kernel.calls import argument_key
 from solutions import convolutions as reference
 
 from fake_caller import FakeCaller, arguments_of, checked, hangs, stored_oracle, subcheck

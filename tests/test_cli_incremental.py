@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-import grader.cli
+import grader.cli.grade
 from grader.cli import main
-from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.model.results import CheckResult, ExerciseResult, SubmissionResult
 
 
 def full_marks(assignment, submission) -> SubmissionResult:
@@ -34,7 +34,7 @@ def grading(monkeypatch):
             on_result(results[-1])
         return results
 
-    monkeypatch.setattr(grader.cli, "grade_all", grade_all)
+    monkeypatch.setattr(grader.cli.grade, "grade_all", grade_all)
     return runs
 
 

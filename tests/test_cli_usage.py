@@ -2,7 +2,7 @@
 
 import pytest
 
-import grader.cli
+import grader.cli.grade
 from grader.cli import main
 
 
@@ -13,7 +13,7 @@ def no_grading(monkeypatch, tmp_path):
     def refuse(*arguments, **keywords):
         raise AssertionError("grade_all was called: a kernel would have been started")
 
-    monkeypatch.setattr(grader.cli, "grade_all", refuse)
+    monkeypatch.setattr(grader.cli.grade, "grade_all", refuse)
     monkeypatch.chdir(tmp_path)  # the default --out folder, should anything be written
 
 

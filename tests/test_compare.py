@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 
 from assignments.convolutions import image_and_kernel
-from grader.compare import Mismatch, close, same_shape
+from grader.model.compare import Mismatch, close, same_shape
 from solutions.convolutions import convolve
 
 from fake_caller import subcheck

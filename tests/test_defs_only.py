@@ -3,8 +3,8 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.defs_only import keep_definitions
-from grader.results import CellFailure, CheckResult, ExerciseResult
+from grader.kernel.defs_only import keep_definitions
+from grader.model.results import CellFailure, CheckResult, ExerciseResult
 
 GRADED = ["get_subimages", "convolve", "template_match"]
 

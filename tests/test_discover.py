@@ -2,8 +2,8 @@
 
 import pytest
 
-from grader.discover import find_submissions
-from grader.errors import UsageError
+from grader.grading.discover import find_submissions
+from grader.model.errors import UsageError
 
 HANDOUT = "convolutions.ipynb"
 

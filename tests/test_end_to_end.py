@@ -15,13 +15,13 @@ import pytest
 
 from conftest import EXAMPLES, NOTEBOOKS, ROOT, needs_sandbox
 from grader import grade_submission
-from grader.calls import FunctionCaller, KernelTransport
+from grader.kernel.calls import FunctionCaller, KernelTransport
 from grader.cli import main
-from grader.discover import Submission
-from grader.execute import NotebookRun
-from grader.oracle import make_oracle
-from grader.exercises import check_exercises
-from grader.settings import Settings
+from grader.grading.discover import Submission
+from grader.kernel.execute import NotebookRun
+from grader.judge.oracle import make_oracle
+from grader.judge.exercises import check_exercises
+from grader.model.settings import Settings
 
 pytestmark = pytest.mark.kernel
 

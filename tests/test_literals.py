@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.literals import MAX_ELEMENTS, literal
+from grader.model.literals import MAX_ELEMENTS, literal
 
 quick = settings(max_examples=100, database=None, deadline=None)
 

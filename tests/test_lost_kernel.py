@@ -1,8 +1,8 @@
 """Checking goes on past a call that loses the kernel. No kernels: a fake caller loses it."""
 
-from grader.errors import KernelLost
-from grader.exercises import check_exercises
-from grader.settings import Settings
+from grader.model.errors import KernelLost
+from grader.judge.exercises import check_exercises
+from grader.model.settings import Settings
 from solutions import convolutions as reference
 
 from fake_caller import ByName, FakeCaller, stored_oracle

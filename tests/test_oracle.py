@@ -10,8 +10,9 @@ import dataclasses
 
 import hypothesis
 
-from grader.freeze import current_examples, stale_checks
-from grader.oracle import Examples, load_examples, make_oracle, save_examples
+from grader.judge.freeze import current_examples, stale_checks
+from grader.judge.stored import Examples, load_examples, save_examples
+from grader.judge.oracle import make_oracle
 from solutions import convolutions as reference
 
 from fake_caller import FakeCaller, checked, reference_oracle, stored_oracle
@@ -175,7 +176,7 @@ def test_stored_mode_shows_the_smallest_failing_stored_input(assignment):
 
 
 def test_without_the_reference_a_different_max_examples_is_a_usage_error(assignment):
-    from grader.errors import UsageError
+    from grader.model.errors import UsageError
 
     exercise = assignment.exercises[0]
     with pytest.raises(UsageError, match="use --max-examples 100"):
@@ -221,7 +222,7 @@ DRAW = (
     "import hashlib\n"
     "{imports}\n"
     "from grader import load_assignment\n"
-    "from grader.oracle import draw_inputs\n"
+    "from grader.judge.draws import draw_inputs\n"
     "assignment = load_assignment('convolutions')\n"
     "digest = hashlib.sha256()\n"
     "for exercise in assignment.exercises:\n"
@@ -238,6 +239,6 @@ def test_draws_do_not_depend_on_which_modules_a_process_has_imported():
             [sys.executable, "-c", DRAW.format(imports=imports)], capture_output=True, text=True,
             timeout=120, check=True, cwd=str(__import__("conftest").ROOT),
         ).stdout
-        for imports in ("", "import grader.cli, grader.freeze, solutions.convolutions, bench.self_check")
+        for imports in ("", "import grader.cli, grader.judge.freeze, solutions.convolutions, bench.self_check")
     }
     assert len(digests) == 1

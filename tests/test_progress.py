@@ -2,8 +2,8 @@
 
 import io
 
-from grader.progress import Progress, duration
-from grader.results import SubmissionResult
+from grader.output.progress import Progress, duration
+from grader.model.results import SubmissionResult
 
 
 class Clock:

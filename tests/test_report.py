@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from grader import PROFILES, grade_submission
-from grader.calls import argument_key
-from grader.discover import Submission
-from grader.report import feedback_markdown, gradescope_results, write_gradebook, write_submission
-from grader.results import ExerciseResult, SubmissionResult, Timings
+from grader.kernel.calls import argument_key
+from grader.grading.discover import Submission
+from grader.output.report import feedback_markdown, gradescope_results, write_gradebook, write_submission
+from grader.model.results import ExerciseResult, SubmissionResult, Timings
 from solutions import convolutions as reference
 
 from fake_caller import FakeCaller, checked

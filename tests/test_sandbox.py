@@ -8,12 +8,12 @@ import pytest
 from conftest import ROOT, needs_sandbox
 from processes import process_table
 
-from grader import sandbox as sandbox_module
-from grader.errors import UsageError
-from grader.execute import TRUNCATED, NotebookRun
-from grader.limits import Limits
-from grader.sandbox import Sandbox, check_mode, make_sandbox
-from grader.settings import Settings
+from grader.kernel import sandbox as sandbox_module
+from grader.model.errors import UsageError
+from grader.kernel.execute import TRUNCATED, NotebookRun
+from grader.kernel.limits import Limits
+from grader.kernel.sandbox import Sandbox, check_mode, make_sandbox
+from grader.model.settings import Settings
 
 
 def options(arguments: list[str], flag: str) -> list[tuple[str, ...]]:

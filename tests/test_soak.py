@@ -9,8 +9,8 @@ import pytest
 
 from conftest import NOTEBOOKS
 from grader import PROFILES
-from grader.batch import grade_all
-from grader.discover import find_submissions
+from grader.grading.batch import grade_all
+from grader.grading.discover import find_submissions
 from processes import children
 
 pytestmark = pytest.mark.kernel

@@ -16,15 +16,15 @@ import pytest
 
 from conftest import NOTEBOOKS, ROOT
 from grader import PROFILES
-from grader.cache import result_from_json
-from grader.calls import FunctionCaller, LocalTransport, argument_key
-from grader.check import run_check
-from grader.errors import AssignmentError
-from grader.freeze import stale_checks
-from grader.oracle import Examples, load_examples, save_examples
-from grader.exercises import check_exercises
-from grader.report import feedback_markdown, gradescope_results
-from grader.results import SubmissionResult
+from grader.model.results import result_from_json
+from grader.kernel.calls import FunctionCaller, LocalTransport, argument_key
+from grader.judge.search import run_check
+from grader.model.errors import AssignmentError
+from grader.judge.freeze import stale_checks
+from grader.judge.stored import Examples, load_examples, save_examples
+from grader.judge.exercises import check_exercises
+from grader.output.report import feedback_markdown, gradescope_results
+from grader.model.results import SubmissionResult
 from solutions import convolutions as reference
 
 from fake_caller import (
@@ -279,7 +279,7 @@ def test_freeze_check_notices_missing_stand_in_outputs(assignment, tmp_path):
 
 
 def test_stored_oracle_without_stand_in_outputs_says_to_freeze(assignment, tmp_path):
-    from grader.oracle import Oracle
+    from grader.judge.oracle import Oracle
 
     stored = load_examples(assignment.expected_path())
     stripped = dataclasses.replace(stored, examples={

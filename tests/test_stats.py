@@ -2,9 +2,9 @@
 
 import json
 
-from grader.exercises import all_not_checked
-from grader.results import CheckResult, ExerciseResult, SubmissionResult
-from grader.stats import exercise_statistics, statistics_table, write_summary
+from grader.judge.exercises import all_not_checked
+from grader.model.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.output.stats import exercise_statistics, statistics_table, write_summary
 
 
 def submission(assignment, name: str, failing: dict[str, list[str]] | None = None,

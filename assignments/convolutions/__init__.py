@@ -17,8 +17,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.assignment import Assignment, Exercise, StandIn, SubCheck
-from grader.compare import close, same_shape
+from grader.model.assignment import Assignment, Exercise, StandIn, SubCheck
+from grader.model.compare import close, same_shape
 
 MAX_SIDE = 10
 

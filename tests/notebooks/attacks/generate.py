@@ -149,9 +149,9 @@ attack(
     """# Attack 2: patch the grader's own modules
 
 **Attack:** the notebook imports the grader inside its kernel and replaces what it can: the
-comparators in `grader.compare`, `grader.check._judge`, `grader.calls.decode_reply`, whole
-entries of `sys.modules` (`grader.compare`, `solutions.convolutions`, the assignment) and the
-in-notebook `check()`. Two of its functions are wrong.
+comparators in `grader.model.compare`, `grader.judge.search._judge`,
+`grader.kernel.calls.decode_reply`, whole entries of `sys.modules` (`grader.model.compare`,
+`solutions.convolutions`, the assignment) and the in-notebook `check()`. Two of its functions are wrong.
 
 **Verdict it must get:** `get_subimages` 0/3 and `template_match` 0/4 (wrong); `convolve`
 3/3 (correct). The grader that judges runs in another process, which none of this reaches.""",
@@ -168,13 +168,14 @@ def always_matches(*args, **kwargs):
 
 try:
     import grader
-    import grader.calls
-    import grader.check
-    import grader.compare
+    import grader.judge.search
+    import grader.kernel.calls
+    import grader.model.compare
     import grader.selfcheck
 
-    compare, check, calls = (sys.modules[f"grader.{name}"] for name in ("compare", "check",
-                                                                         "calls"))
+    compare, check, calls = (sys.modules[f"grader.{name}"] for name in ("model.compare",
+                                                                         "judge.search",
+                                                                         "kernel.calls"))
     compare.same_shape = always_matches
     compare._shape_and_kind = always_matches
     compare.close = lambda *args, **kwargs: always_matches
@@ -184,10 +185,10 @@ try:
 except ImportError as error:
     print("no grader here:", error)
 
-fake_compare = types.ModuleType("grader.compare")
+fake_compare = types.ModuleType("grader.model.compare")
 fake_compare.same_shape = always_matches
 fake_compare.close = lambda *args, **kwargs: always_matches
-sys.modules["grader.compare"] = fake_compare
+sys.modules["grader.model.compare"] = fake_compare
 
 fake_reference = types.ModuleType("solutions.convolutions")
 sys.modules["solutions"] = types.ModuleType("solutions")

@@ -37,9 +37,9 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-from .errors import UsageError
+from ..model.errors import UsageError
+from ..model.settings import SANDBOX_MODES
 
-SANDBOX_MODES = ("auto", "on", "off")
 FIRST_UID = 1_000_000  # sandbox user ids start here; each kernel gets one of its own
 UIDS_PER_PROCESS = 64  # user ids a grader process takes turns with, one kernel after another
 TMP_BYTES = 256 * 1024**2  # the sandbox's /tmp is memory; files there are bounded together
@@ -215,7 +215,7 @@ def _python_folders() -> list[Path]:
     environment = Path(sys.executable).parent.parent
     if (environment / "pyvenv.cfg").is_file():
         folders.add(str(environment))
-    folders.add(str(Path(__file__).resolve().parent))  # grader itself, for the self-check
+    folders.add(str(Path(__file__).resolve().parent.parent))  # grader itself, for the self-check
     return [Path(folder).resolve() for folder in folders if folder and Path(folder).is_dir()]
 
 

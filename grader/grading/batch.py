@@ -13,13 +13,14 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 
-from .assignment import Assignment, load_assignment
+from ..judge.exercises import all_not_checked
+from ..judge.oracle import make_oracle
+from ..model.assignment import Assignment
+from ..model.lessons import load_assignment
+from ..model.results import SubmissionResult
+from ..model.settings import Settings
 from .discover import Submission
-from .exercises import all_not_checked
-from .oracle import make_oracle
 from .pipeline import grade_submission
-from .results import SubmissionResult
-from .settings import Settings
 
 
 @cache

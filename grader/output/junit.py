@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..model.results import SubmissionResult
 from .report import check_output
-from .results import SubmissionResult
 
 
 def junit_xml(results: Iterable[SubmissionResult]) -> ET.ElementTree:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from .assignment import Assignment
-from .results import CheckResult, StandInApplied, SubmissionResult
+from ..model.assignment import Assignment
+from ..model.files import write_atomically
+from ..model.results import CheckResult, StandInApplied, SubmissionResult
+from .tables import text_table
 
 
 def points(value: float) -> str:
@@ -21,22 +24,21 @@ def gradebook_header(assignment: Assignment) -> list[str]:
 
 def write_gradebook(path: Path, assignment: Assignment, results: Iterable[SubmissionResult]) -> None:
     """One row per submission, broken ones included; points earned per exercise."""
-    temporary = path.with_suffix(".csv.partial")
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(gradebook_header(assignment))
-        for result in sorted(results, key=lambda r: r.id):
-            writer.writerow(
-                [
-                    result.id,
-                    *(points(result.exercise(e.name).points) for e in assignment.exercises),
-                    points(result.score),
-                    points(result.possible),
-                    result.status,
-                    result.message,
-                ]
-            )
-    temporary.replace(path)
+    table = io.StringIO(newline="")
+    writer = csv.writer(table)
+    writer.writerow(gradebook_header(assignment))
+    for result in sorted(results, key=lambda r: r.id):
+        writer.writerow(
+            [
+                result.id,
+                *(points(result.exercise(e.name).points) for e in assignment.exercises),
+                points(result.score),
+                points(result.possible),
+                result.status,
+                result.message,
+            ]
+        )
+    write_atomically(path, table.getvalue())
 
 
 def stand_in_note(exercise: str, stand_ins: Iterable[StandInApplied], outputs_shown: bool) -> str:
@@ -207,6 +209,4 @@ def summary_table(assignment: Assignment, results: Iterable[SubmissionResult]) -
         ]
         for r in sorted(results, key=lambda r: r.id)
     ]
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    line = lambda row: "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+    return text_table(header, rows)

@@ -13,14 +13,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .assignment import Assignment, Exercise, StandIn, SubCheck
-from .budget import Budget, unlimited
-from .calls import FunctionCaller
-from .check import run_check
-from .errors import KernelLost
+from ..kernel.calls import FunctionCaller
+from ..model.assignment import Assignment, Exercise, StandIn, SubCheck
+from ..model.budget import Budget, unlimited
+from ..model.errors import KernelLost
+from ..model.results import CheckResult, ExerciseResult, StandInApplied
+from ..model.settings import Settings
 from .oracle import Oracle
-from .results import CheckResult, ExerciseResult, StandInApplied
-from .settings import Settings
+from .search import run_check
 
 
 def _unchecked(exercise: Exercise, check: SubCheck, problem: str) -> CheckResult:

@@ -30,9 +30,9 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from .errors import KernelLost, UnreadableNotebook
+from ..model.errors import KernelLost, UnreadableNotebook
+from ..model.results import CellFailure
 from .limits import Limits, limit_this_process
-from .results import CellFailure
 from .sandbox import Sandbox, SandboxedKernelManager, fresh_uid
 
 TIMEOUT_ENAME = "CellTimeout"

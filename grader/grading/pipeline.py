@@ -13,21 +13,17 @@ kernel is left out. Only if a restart loses its kernel too is the status "kernel
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 import nbformat
 
-from .assignment import Assignment
-from .budget import Budget
-from .calls import FunctionCaller, KernelTransport
-from .defs_only import keep_definitions
-from .discover import Submission
-from .errors import UnreadableNotebook
-from .execute import (
+from ..judge.exercises import Checked, all_not_checked, check_until_lost, in_order
+from ..judge.oracle import Oracle, make_oracle
+from ..kernel.calls import FunctionCaller, KernelTransport
+from ..kernel.defs_only import keep_definitions
+from ..kernel.execute import (
     KERNEL_BROKEN,
     KERNEL_DIED,
     KERNEL_STUCK,
@@ -35,12 +31,14 @@ from .execute import (
     NotebookRun,
     read_notebook,
 )
-from .exercises import Checked, all_not_checked, check_until_lost, in_order
-from .limits import MIB, Limits
-from .oracle import Oracle, make_oracle
-from .results import CellFailure, ExerciseResult, SubmissionResult, Timings
-from .sandbox import make_sandbox
-from .settings import Settings
+from ..kernel.limits import MIB, Limits
+from ..kernel.sandbox import make_sandbox
+from ..model.assignment import Assignment
+from ..model.budget import Budget
+from ..model.errors import UnreadableNotebook
+from ..model.results import CellFailure, ExerciseResult, SubmissionResult, Timings
+from ..model.settings import Settings
+from .discover import Submission
 
 
 @cache
@@ -55,15 +53,6 @@ def _handout_cells(assignment: Assignment) -> dict[str, str]:
     }
 
 
-def _reference_folder(assignment: Assignment) -> list[Path]:
-    """Where the reference solutions lie, found without importing them, if they are installed."""
-    package = assignment.reference.split(".")[0]
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.origin:
-        return []
-    return [Path(spec.origin).parent] if spec.submodule_search_locations else []
-
-
 def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings: Settings,
               budget: Budget):
     """A fresh kernel for ``notebook`` under every limit and protection ``settings`` asks for.
@@ -75,7 +64,7 @@ def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings:
         settings.sandbox,
         settings.process_limit,
         readable=[assignment.folder.parent],  # the assignment's package, for the self-check
-        hidden=_reference_folder(assignment),
+        hidden=[folder for folder in [assignment.reference_files().package] if folder],
     )
     return NotebookRun(
         notebook,

@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from ..model.results import SubmissionResult
 from .report import points
-from .results import SubmissionResult
 
 BAR_WIDTH = 30
 _CLEAR_LINE = "\r\x1b[2K"

@@ -7,7 +7,10 @@ functions take the notebook's namespace and publish their replies as display dat
 
 
 def transport(namespace, name, calls, stand_ins, mime, publish_display_data=None):
-    import base64, io, traceback
+    import base64
+    import io
+    import traceback
+
     import numpy
     if publish_display_data is None:
         from IPython.display import publish_display_data

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from ..model.errors import UsageError
 
 SKIPPED_FOLDERS = {".ipynb_checkpoints", "__pycache__"}
 

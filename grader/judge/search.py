@@ -22,21 +22,24 @@ import numpy as np
 from hypothesis import given, seed
 from hypothesis.errors import Flaky
 
-from .assignment import Exercise, SubCheck
-from .budget import Budget, unlimited
-from .calls import (
-    FunctionCaller, Outcome, Raised, Rejected, Returned, StandInOutput, TimedOut, argument_key,
+from ..kernel.calls import (
+    FunctionCaller,
+    Outcome,
+    Raised,
+    Rejected,
+    Returned,
+    StandInOutput,
+    TimedOut,
 )
-from .compare import Mismatch
-from .literals import literal
-from .oracle import (
-    Examples,
-    call_reference,
-    same_draws_in_every_process,
-    search_seed,
-    search_settings,
-)
-from .results import CheckResult, Counterexample
+from ..model.assignment import Exercise, SubCheck
+from ..model.budget import Budget, unlimited
+from ..model.compare import Mismatch
+from ..model.literals import literal
+from ..model.results import CheckResult, Counterexample
+from ..model.values import argument_key
+from .draws import same_draws_in_every_process, search_seed, search_settings
+from .oracle import call_reference
+from .stored import Examples
 
 FIRST_BATCH = 1  # a function wrong on the first input is judged after one call
 BATCH_GROWTH = 4  # each batch of fixed inputs sent to the kernel is this many times the last

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -169,3 +170,33 @@ class SubmissionResult:
             "cell_failures": [failure.to_json() for failure in self.cell_failures],
             "timings": self.timings.to_json(),
         }
+
+
+def result_from_json(data: dict) -> SubmissionResult:
+    """The result that ``SubmissionResult.to_json`` wrote."""
+
+    def check(record: dict) -> CheckResult:
+        example = record.get("counterexample")
+        if example:
+            example = Counterexample(**{**example, "arguments": tuple(example["arguments"].items())})
+        return CheckResult(
+            record["exercise"], record["name"], record["description"], record["max_points"],
+            record["status"], record["message"], example,
+            tuple(StandInApplied(**used) for used in record.get("stand_ins", [])),
+            record.get("note", ""),
+        )
+
+    known = {"id", "path", "status", "exercises", "cell_failures", "message", "timings"}
+    return SubmissionResult(
+        data["id"], data["path"], data["status"],
+        tuple(
+            ExerciseResult(e["name"], tuple(check(c) for c in e["checks"]), e["problem"])
+            for e in data["exercises"]
+        ),
+        tuple(CellFailure(**failure) for failure in data["cell_failures"]),
+        data["message"],
+        Timings(**data["timings"]),
+        # fields added to SubmissionResult later come back as they were written
+        **{f.name: data[f.name] for f in dataclasses.fields(SubmissionResult)
+           if f.name not in known and f.name in data},
+    )

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model.values import argument_key, encode_argument
 from .execute import CodeRun, NotebookRun
 
 MIME = "application/vnd.grader.call+json"
@@ -107,25 +108,6 @@ class StandInOutput:
     def key(self) -> tuple:
         output = argument_key((np.asarray(self.output),))
         return (self.function, argument_key(self.arguments), output)
-
-
-def encode_argument(value) -> list:
-    if isinstance(value, np.ndarray):
-        buffer = io.BytesIO()
-        np.save(buffer, value, allow_pickle=False)
-        return ["array", base64.b64encode(buffer.getvalue()).decode("ascii")]
-    if isinstance(value, tuple):
-        return ["tuple", [int(item) if isinstance(item, np.integer) else item for item in value]]
-    return ["value", value]
-
-
-def argument_key(arguments: tuple) -> tuple:
-    """A hashable key for a call's arguments, equal exactly when the arguments are."""
-    return tuple(
-        (value.dtype.str, value.shape, value.tobytes()) if isinstance(value, np.ndarray)
-        else repr(value)
-        for value in arguments
-    )
 
 
 def decode_reply(reply) -> Outcome:

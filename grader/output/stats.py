@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assignment import Assignment
+from ..model.assignment import Assignment
+from ..model.results import SubmissionResult
 from .report import points
-from .results import SubmissionResult
+from .tables import text_table
 
 WRONG = ("failed", "timeout")  # the student's code ran and was wrong, or too slow
 
@@ -85,9 +86,7 @@ def statistics_table(stats: Sequence[ExerciseStats]) -> str:
         ]
         for s in stats
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    line = lambda row: "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+    return text_table(header, rows)
 
 
 def summary(

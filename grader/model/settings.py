@@ -6,7 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .errors import UsageError
-from .sandbox import SANDBOX_MODES
+
+SANDBOX_MODES = ("auto", "on", "off")
 
 
 def _option(default, help: str, choices: tuple[str, ...] = ()):

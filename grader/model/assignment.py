@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,15 @@ class Exercise:
     @property
     def points(self) -> float:
         return sum(check.points for check in self.checks)
+
+
+@dataclass(frozen=True)
+class ReferenceFiles:
+    """The installed reference solutions: the module's file, and its top-level package's folder
+    (which a sandboxed kernel must not see)."""
+
+    module: Path | None
+    package: Path | None
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,22 @@ class Assignment:
     def data_paths(self) -> list[Path]:
         return [self.folder / name for name in self.data_files]
 
+    def reference_files(self) -> ReferenceFiles:
+        """Where the reference solutions lie, found without importing them (their package's
+        ``__init__`` aside), if they are installed."""
+        def origin(name: str):
+            try:
+                return importlib.util.find_spec(name)
+            except ImportError:  # a parent package that is not there
+                return None
+
+        module, package = origin(self.reference), origin(self.reference.split(".")[0])
+        return ReferenceFiles(
+            Path(module.origin) if module and module.origin else None,
+            Path(package.origin).parent
+            if package and package.origin and package.submodule_search_locations else None,
+        )
+
     def reference_functions(self) -> dict[str, Callable]:
         """The reference implementation of every exercise and helper, by name."""
         module = _import(self.reference, f"the reference solutions of {self.name!r}")
@@ -160,27 +186,3 @@ def _import(module_name: str, what: str) -> ModuleType:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         raise AssignmentError(f"cannot import {what} ({module_name}): {error}") from None
-
-
-def load_assignment(name: str) -> Assignment:
-    """The assignment defined by the package ``assignments.<name>``."""
-    if name not in available_assignments():
-        raise AssignmentError(
-            f"no assignment named {name!r}; available: {', '.join(available_assignments())}"
-        )
-    module = _import(f"assignments.{name}", f"the assignment {name!r}")
-    assignment = getattr(module, "ASSIGNMENT", None)
-    if not isinstance(assignment, Assignment):
-        raise AssignmentError(f"assignments.{name} does not define ASSIGNMENT = Assignment(...)")
-    return assignment
-
-
-def available_assignments() -> list[str]:
-    import assignments
-
-    return sorted(
-        path.name
-        for folder in assignments.__path__
-        for path in Path(folder).iterdir()
-        if (path / "__init__.py").is_file()
-    )

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-from .results import CellFailure, ExerciseResult
+from ..model.results import CellFailure, ExerciseResult
 
 _NAME_ERROR = re.compile(r"NameError: name '([A-Za-z_]\w*)' is not defined")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -163,7 +163,9 @@ def _merge(units: Sequence[_Unit]) -> _Unit:
 
 @functools.cache
 def _transformer():
-    from IPython.core.inputtransformer2 import TransformerManager  # only fast mode needs IPython
+    from IPython.core.inputtransformer2 import (
+        TransformerManager,  # only fast mode needs IPython
+    )
 
     return TransformerManager()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib.metadata
-import importlib.util
 import json
 import platform
 from collections.abc import Iterable
@@ -22,16 +21,14 @@ from pathlib import Path
 import hypothesis
 import numpy
 
-from .assignment import Assignment
+from ..model.assignment import Assignment
+from ..model.files import write_atomically
+from ..model.results import SubmissionResult, result_from_json
+from ..model.settings import Settings
 from .discover import Submission
-from .results import (
-    CellFailure, CheckResult, Counterexample, ExerciseResult, StandInApplied, SubmissionResult,
-    Timings,
-)
-from .settings import Settings
 
 FOLDER = ".cache"
-GRADER_FOLDER = Path(__file__).parent
+GRADER_FOLDER = Path(__file__).resolve().parent.parent
 
 
 def _files(folder: Path) -> list[Path]:
@@ -40,6 +37,17 @@ def _files(folder: Path) -> list[Path]:
         if path.is_file() and "__pycache__" not in path.parts
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
+
+
+def _grader_version() -> str:
+    """The version of the distribution this grader was installed from, whatever its name."""
+    package = __name__.split(".")[0]
+    for name in importlib.metadata.packages_distributions().get(package, []):
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "unknown"
 
 
 def run_key(assignment: Assignment, settings: Settings, mode: str = "reference") -> str:
@@ -56,19 +64,13 @@ def run_key(assignment: Assignment, settings: Settings, mode: str = "reference")
 
     for path in _files(assignment.folder):
         add(f"assignment/{path.relative_to(assignment.folder)}", path.read_bytes())
-    try:
-        spec = importlib.util.find_spec(assignment.reference)
-    except ImportError:
-        spec = None
-    if spec and spec.origin and Path(spec.origin).is_file():
-        add("reference", Path(spec.origin).read_bytes())
+    reference = assignment.reference_files().module
+    if reference and reference.is_file():
+        add("reference", reference.read_bytes())
     for path in _files(GRADER_FOLDER):
         if path.suffix == ".py":
             add(f"grader/{path.relative_to(GRADER_FOLDER)}", path.read_bytes())
-    try:
-        version = importlib.metadata.version("convolutions-grader")
-    except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
+    version = _grader_version()
     versions = [version, platform.python_version(), hypothesis.__version__, numpy.__version__]
     add("versions", json.dumps(versions).encode())
     checks = [[e.name, [c.name for c in e.checks]] for e in assignment.exercises]
@@ -76,44 +78,6 @@ def run_key(assignment: Assignment, settings: Settings, mode: str = "reference")
     add("settings", json.dumps(dataclasses.asdict(settings), sort_keys=True).encode())
     add("mode", mode.encode())
     return digest.hexdigest()[:20]
-
-
-def result_from_json(data: dict) -> SubmissionResult:
-    """The result that ``SubmissionResult.to_json`` wrote."""
-
-    def check(record: dict) -> CheckResult:
-        example = record.get("counterexample")
-        if example:
-            example = Counterexample(**{**example, "arguments": tuple(example["arguments"].items())})
-        return CheckResult(
-            record["exercise"], record["name"], record["description"], record["max_points"],
-            record["status"], record["message"], example,
-            tuple(StandInApplied(**used) for used in record.get("stand_ins", [])),
-            record.get("note", ""),
-        )
-
-    known = {"id", "path", "status", "exercises", "cell_failures", "message", "timings"}
-    return SubmissionResult(
-        data["id"], data["path"], data["status"],
-        tuple(
-            ExerciseResult(e["name"], tuple(check(c) for c in e["checks"]), e["problem"])
-            for e in data["exercises"]
-        ),
-        tuple(CellFailure(**failure) for failure in data["cell_failures"]),
-        data["message"],
-        Timings(**data["timings"]),
-        # fields added to SubmissionResult later come back as they were written
-        **{f.name: data[f.name] for f in dataclasses.fields(SubmissionResult)
-           if f.name not in known and f.name in data},
-    )
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` so that ``path`` is either absent or whole, whenever the run stops."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 class ResultCache:
@@ -166,4 +130,4 @@ class ResultCache:
     def store(self, result: SubmissionResult) -> None:
         key = self._keys.get(result.id)
         if key and result.status != "grader error":
-            _write_atomically(self._path(key), json.dumps(result.to_json()))
+            write_atomically(self._path(key), json.dumps(result.to_json()))

@@ -1,0 +1,5 @@
+"""The command line: ``grade`` and its subcommands."""
+
+from .main import main
+
+__all__ = ["main"]

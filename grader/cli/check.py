@@ -1,0 +1,53 @@
+"""``grade check NOTEBOOK``: the verdicts final grading would give, printed for a student."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..grading.discover import Submission
+from ..grading.pipeline import grade_submission
+from ..model.errors import UsageError
+from ..output.junit import write_junit
+from ..output.report import feedback_markdown
+from .options import (
+    SOURCES,
+    add_grading_options,
+    assignment_and_oracle,
+    sandbox_line,
+    settings_from,
+)
+
+USAGE = "grade check NOTEBOOK [options]"
+SUMMARY = "check one notebook before submitting it, as final grading would"
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_UNREADABLE = 0, 1, 2
+
+
+def build(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Check one notebook before submitting it: run it as final grading does and print, per "
+        "exercise, PASS or FAIL with the smallest failing input. Exit status: 0 when every check "
+        "passes, 1 when one fails, 2 when the notebook cannot be read."
+    )
+    parser.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="the notebook to check")
+    add_grading_options(parser)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    settings = settings_from(arguments)
+    assignment, oracle = assignment_and_oracle(arguments, settings)
+    path = arguments.notebook
+    if not path.is_file():
+        raise UsageError(f"{path} does not exist")
+    print(f"Checking {path} against the {SOURCES[oracle.mode]}...", file=sys.stderr)
+    print(sandbox_line(settings), file=sys.stderr)
+    result = grade_submission(Submission(path.stem, path), assignment, settings, oracle)
+    if arguments.junit:
+        write_junit(arguments.junit, [result])
+    if result.status == "unreadable":
+        print(f"grade check: {result.message}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(feedback_markdown(result))
+    checks = [check for exercise in result.exercises for check in exercise.checks]
+    return EXIT_OK if all(check.status == "passed" for check in checks) else EXIT_CHECK_FAILED

@@ -1,0 +1,144 @@
+"""Where the inputs of each sub-check and their expected outputs come from.
+
+Every sub-check has a fixed set of inputs: the ones stored with the assignment (see ``stored``),
+else the ones hypothesis draws from the sub-check's strategy with a seed of its own (see
+``draws``). The grader uses the stored inputs whenever they are there, so final grading and a
+student's self-check try exactly the same inputs whatever hypothesis version each machine has;
+expected outputs come from the reference when it can be imported and from the stored file
+otherwise. The same goes for the outputs of an exercise's stand-ins (see
+``assignment.StandIn``): for each fixed input, the correct output of each helper call it leads to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Literal
+
+import hypothesis
+import numpy as np
+
+from ..kernel.calls import StandInOutput
+from ..model.assignment import Assignment, Exercise, SubCheck
+from ..model.errors import AssignmentError, UsageError
+from ..model.values import argument_key
+from .draws import draw_inputs
+from .stored import Examples, Stored, load_examples
+
+Mode = Literal["reference", "stored outputs"]
+
+
+def call_reference(reference: Callable, arguments: tuple) -> np.ndarray:
+    copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments]
+    return np.asarray(reference(*copies))
+
+
+def stand_in_outputs(exercise: Exercise, references: dict[str, Callable],
+                     arguments: tuple) -> tuple[np.ndarray, ...]:
+    """The reference's output for each of the exercise's stand-ins, on a call with ``arguments``."""
+    return tuple(
+        call_reference(references[stand_in.function], stand_in.helper_arguments(arguments))
+        for stand_in in exercise.stand_ins
+    )
+
+
+class Oracle:
+    """Knows each sub-check's inputs and expected outputs, from the reference or from storage."""
+
+    def __init__(self, assignment: Assignment, references: dict[str, Callable] | None,
+                 stored: Stored | None):
+        if references is None and stored is None:
+            raise AssignmentError(
+                f"{assignment.name!r} has neither its reference solutions ({assignment.reference})"
+                f" nor stored expected outputs ({assignment.expected_path()})"
+            )
+        self.assignment = assignment
+        self.references = references
+        self.stored = stored
+        self.mode: Mode = "reference" if references is not None else "stored outputs"
+        self.examples = cache(self._examples)
+
+    def ensure_usable(self, max_examples: int) -> None:
+        """Fail now, before any notebook runs, if the stored inputs cannot serve these settings."""
+        if self.references is None and self.stored.max_examples != max_examples:
+            raise UsageError(
+                "without the reference solutions only the stored inputs can be checked: "
+                f"use --max-examples {self.stored.max_examples}"
+            )
+
+    def reference(self, exercise: Exercise) -> Callable | None:
+        return self.references[exercise.name] if self.references is not None else None
+
+    def _examples(self, exercise: Exercise, subcheck: SubCheck, max_examples: int) -> Examples:
+        key = (exercise.name, subcheck.name)
+        stored = self.stored.examples.get(key) if self.stored else None
+        if stored and self.stored.max_examples != max_examples:
+            stored = None
+        if self.references is None:
+            self.ensure_usable(max_examples)
+            if stored is None:
+                raise UsageError(f"no stored expected outputs for {exercise.name}: {subcheck.name}")
+            return stored
+        reference = self.references[exercise.name]
+        if stored:
+            inputs, drawn_with = stored.inputs, stored.drawn_with
+        else:
+            inputs, drawn_with = draw_inputs(exercise, subcheck, max_examples), hypothesis.__version__
+        return Examples(
+            inputs,
+            tuple(call_reference(reference, arguments) for arguments in inputs),
+            tuple(stand_in_outputs(exercise, self.references, arguments) for arguments in inputs)
+            if exercise.stand_ins else (),
+            drawn_with,
+            repr(subcheck.inputs),
+        )
+
+    def stand_ins(self, exercise: Exercise, examples: Examples
+                  ) -> Callable[[tuple], tuple[StandInOutput, ...]]:
+        """For the arguments of a call of ``exercise``: its stand-ins, with the correct outputs.
+
+        For the fixed inputs the outputs come with ``examples`` (stored, or from the reference);
+        for any other input, such as one hypothesis tries while shrinking, from the reference.
+        """
+        if exercise.stand_ins and len(examples.stand_in_outputs) != len(examples.inputs):
+            raise AssignmentError(
+                f"the stored expected outputs {self.assignment.expected_path()} have no stand-in "
+                f"outputs for {exercise.name}: run `python -m grader.freeze` to store them"
+            )
+        known = {
+            argument_key(arguments): outputs
+            for arguments, outputs in zip(examples.inputs, examples.stand_in_outputs)
+        }
+
+        def outputs_for(arguments: tuple) -> tuple[StandInOutput, ...]:
+            outputs = known.get(argument_key(arguments))
+            if outputs is None:
+                if self.references is None:
+                    raise AssignmentError(
+                        f"no stored stand-in outputs for this input of {exercise.name}"
+                    )
+                outputs = stand_in_outputs(exercise, self.references, arguments)
+            return tuple(
+                StandInOutput(
+                    stand_in.function,
+                    self.assignment.exercise(stand_in.function).parameters,
+                    stand_in.helper_arguments(arguments),
+                    output,
+                )
+                for stand_in, output in zip(exercise.stand_ins, outputs)
+            )
+
+        return outputs_for
+
+
+def make_oracle(assignment: Assignment, use_reference: bool = True) -> Oracle:
+    """The reference solutions when they can be imported (and are wanted), else stored outputs."""
+    references = None
+    if use_reference:
+        try:
+            references = assignment.reference_functions()
+        except AssignmentError:
+            references = None
+    path = assignment.expected_path()
+    stored = load_examples(path) if path.is_file() else None
+    return Oracle(assignment, references, stored)
