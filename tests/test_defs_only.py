@@ -1,5 +1,7 @@
 """Fast mode's choice of what to run, made from the notebook's code alone. No kernels."""
 
+import re
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -100,9 +102,15 @@ def test_the_original_notebook_is_left_as_it_is():
 # -- saying when fast mode left out something a graded function needed ------------------------
 
 
-def exercise(name: str, message: str = "", problem: str = "") -> ExerciseResult:
+def exercise(name: str, message: str = "", problem: str = "", undefined: bool = False
+             ) -> ExerciseResult:
+    """An exercise's result as the grader makes it, with the name a NameError in ``message``
+    named as its field, as a failing call reports it."""
     status = "failed" if message else "passed"
-    return ExerciseResult(name, (CheckResult(name, "values", "", 1, status, message),), problem)
+    named = re.search(r"NameError: name '(\w+)'", message)
+    check = CheckResult(name, "values", "", 1, status, message,
+                        missing_name=named.group(1) if named else "")
+    return ExerciseResult(name, (check,), problem, undefined)
 
 
 def test_a_name_error_for_a_name_only_skipped_code_makes_is_explained():
@@ -116,14 +124,16 @@ def test_a_name_error_for_a_name_only_skipped_code_makes_is_explained():
 
 def test_a_cell_failing_on_a_skipped_name_is_explained():
     sliced = keep_definitions(notebook(DEFINITIONS, "TABLE = convolve(1, 1)"), GRADED)
-    failure = CellFailure(4, "error", "NameError: name 'TABLE' is not defined", "print(TABLE)")
+    failure = CellFailure(4, "error", "NameError: name 'TABLE' is not defined", "print(TABLE)",
+                          missing_name="TABLE")
     assert "cell 4 needed `TABLE`, skipped in cell 3" in sliced.explain([], [failure])
 
 
 def test_a_graded_function_made_only_by_skipped_code_is_explained():
     source = 'globals()["template_match"] = convolve'
     sliced = keep_definitions(notebook(DEFINITIONS, source), GRADED)
-    missing = exercise("template_match", problem="`template_match` is not defined after running the notebook.")
+    missing = exercise("template_match", undefined=True,
+                       problem="`template_match` is not defined after running the notebook.")
     assert "`template_match` is made only by skipped code (cell 3)" in sliced.explain([missing])
 
 

@@ -18,7 +18,7 @@ from grader import grade_submission
 from grader.kernel.calls import FunctionCaller, KernelTransport
 from grader.cli import main
 from grader.grading.discover import Submission
-from grader.kernel.execute import NotebookRun
+from grader.kernel.run import NotebookRun
 from grader.judge.oracle import make_oracle
 from grader.judge.exercises import check_exercises
 from grader.model.settings import Settings

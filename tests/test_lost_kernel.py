@@ -1,6 +1,6 @@
 """Checking goes on past a call that loses the kernel. No kernels: a fake caller loses it."""
 
-from grader.model.errors import KernelLost
+from grader.model.errors import KernelLoss, KernelLost
 from grader.judge.exercises import check_exercises
 from grader.model.settings import Settings
 from solutions import convolutions as reference
@@ -23,17 +23,17 @@ class Caller(ByName):
 
     def inspect(self, names):
         if self.lost_before_checks:
-            raise KernelLost("the kernel died during a call")
+            raise KernelLost(KernelLoss.DIED_IN_CALL)
         return super().inspect(names)
 
     def prefetch(self, name, many, stand_ins=None, deadline=None):
         if name == self.dies:
-            raise KernelLost("the kernel died during a call")
+            raise KernelLost(KernelLoss.DIED_IN_CALL)
         super().prefetch(name, many, stand_ins, deadline)
 
     def call(self, name, arguments, stand_ins=(), deadline=None):
         if name == self.dies:
-            raise KernelLost("the kernel died during a call")
+            raise KernelLost(KernelLoss.DIED_IN_CALL)
         return super().call(name, arguments, stand_ins, deadline)
 
 

@@ -7,7 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.model.errors import UnreadableNotebook
-from grader.kernel.execute import read_notebook
+from grader.kernel.notebook import read_notebook
 
 
 def written(tmp_path, content: bytes):

@@ -10,7 +10,7 @@ from processes import process_table
 
 from grader.kernel import sandbox as sandbox_module
 from grader.model.errors import UsageError
-from grader.kernel.execute import TRUNCATED, NotebookRun
+from grader.kernel.run import TRUNCATED, NotebookRun
 from grader.kernel.limits import Limits
 from grader.kernel.sandbox import Sandbox, check_mode, make_sandbox
 from grader.model.settings import Settings

@@ -23,19 +23,13 @@ from ..judge.exercises import Checked, all_not_checked, check_until_lost, in_ord
 from ..judge.oracle import Oracle, make_oracle
 from ..kernel.calls import FunctionCaller, KernelTransport
 from ..kernel.defs_only import keep_definitions
-from ..kernel.execute import (
-    KERNEL_BROKEN,
-    KERNEL_DIED,
-    KERNEL_STUCK,
-    Execution,
-    NotebookRun,
-    read_notebook,
-)
 from ..kernel.limits import MIB, Limits
+from ..kernel.notebook import read_notebook
+from ..kernel.run import Execution, NotebookRun
 from ..kernel.sandbox import make_sandbox
 from ..model.assignment import Assignment
 from ..model.budget import Budget
-from ..model.errors import UnreadableNotebook
+from ..model.errors import KernelLoss, UnreadableNotebook
 from ..model.results import CellFailure, ExerciseResult, SubmissionResult, Timings
 from ..model.settings import Settings
 from .discover import Submission
@@ -96,25 +90,23 @@ def _check_in(run: NotebookRun, assignment: Assignment, oracle: Oracle, settings
     return check_until_lost(assignment, caller, oracle, settings, untouched, budget)
 
 
-def _lost_in(execution: Execution, cells: int) -> tuple[int, str]:
-    """The cell where a run lost its kernel, and what happened there, as a clause.
-
-    A kernel found broken after the notebook ran is put on its last cell, ``cells``.
-    """
-    if execution.kernel_lost == KERNEL_BROKEN:
-        return cells, ("its kernel could then no longer send its messages intact (as happens "
-                       "after starting processes until no more can start)")
-    cell = next(f.index for f in execution.cell_failures if f.error == execution.kernel_lost)
-    if execution.kernel_lost == KERNEL_DIED:
-        return cell, f"its kernel died in cell {cell}"
-    return cell, (f"cell {cell} ran past its time limit and ignored the interrupt, so its kernel "
-                  "was stopped")
+def _lost_in(execution: Execution) -> str:
+    """Where and how a run lost its kernel, as a clause."""
+    cell = execution.lost_in
+    if execution.kernel_lost is KernelLoss.BROKEN:
+        return ("its kernel could then no longer send its messages intact (as happens after "
+                "starting processes until no more can start)")
+    if execution.kernel_lost is KernelLoss.DIED:
+        return f"its kernel died in cell {cell}"
+    return (f"cell {cell} ran past its time limit and ignored the interrupt, so its kernel was "
+            "stopped")
 
 
 FIX = {
-    KERNEL_DIED: "so that it runs from top to bottom (Restart & Run All) without its kernel dying.",
-    KERNEL_STUCK: "so that no cell runs forever or blocks Ctrl-C.",
-    KERNEL_BROKEN: "so that it leaves its kernel in working order: start no processes or "
+    KernelLoss.DIED: "so that it runs from top to bottom (Restart & Run All) without its kernel "
+    "dying.",
+    KernelLoss.STUCK: "so that no cell runs forever or blocks Ctrl-C.",
+    KernelLoss.BROKEN: "so that it leaves its kernel in working order: start no processes or "
     "threads without end.",
 }
 
@@ -175,10 +167,7 @@ def _restart(
         done.checking += checked.seconds
         failures += execution.cell_failures
         if checked.unreached == pending:  # lost before checking any
-            what = (
-                _lost_in(execution, upto)[1] if execution.kernel_lost
-                else checked.lost[0].lower() + checked.lost[1:].rstrip(".")
-            )
+            what = _lost_in(execution) if execution.kernel_lost else checked.lost.clause()
             done.messages.append(
                 f"A restart, in {fresh}, failed too: {what}, so {whose} could not be graded."
             )
@@ -187,7 +176,7 @@ def _restart(
         verb = "was" if len(pending) == 1 else "were"
         which = "another restart" if done.exercises else "a restart"
         done.messages += [f"{whose[0].upper()}{whose[1:]} {verb} graded after {which}, in {fresh}.",
-                          checked.lost]
+                          checked.lost.message() if checked.lost else ""]
         done.exercises += checked.exercises
         pending = checked.unreached
     needs = sliced.needed(done.exercises, failures)
@@ -207,20 +196,12 @@ def _grade(
     budget = Budget.start(settings.submission_timeout, "--submission-timeout")
     path = str(submission.path)
     if submission.problem:
-        return SubmissionResult(
-            submission.id, path, "unreadable", all_not_checked(assignment, submission.problem),
-            message=submission.problem,
-        )
+        return _unreadable(submission, assignment, submission.problem, submission.problem)
     try:
         notebook = read_notebook(submission.path)
     except UnreadableNotebook as error:
-        return SubmissionResult(
-            submission.id, path, "unreadable", all_not_checked(assignment, error.reason),
-            message=str(error),
-        )
-    handout = _handout_cells(assignment)
-    sources = {cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"}
-    untouched = {name for name, source in handout.items() if source in sources}
+        return _unreadable(submission, assignment, error.reason, str(error))
+    untouched = _untouched(assignment, notebook)
     graded = [exercise.name for exercise in assignment.checking_order()]
     sliced = keep_definitions(notebook, graded) if settings.defs_only else None
 
@@ -230,25 +211,16 @@ def _grade(
             Checked((), tuple(graded)) if execution.kernel_lost
             else _check_in(run, assignment, oracle, settings, untouched, budget)
         )
-    status = "graded"
-    messages = [checked.lost]
-    upto = len(notebook.cells)
-    if execution.kernel_lost:
-        upto, what = _lost_in(execution, upto)
-        status = "salvaged"
-        messages = [
-            f"The notebook ran to its end, but {what}."
-            if execution.kernel_lost == KERNEL_BROKEN
-            else f"The notebook could not run to the end: {what}; the cells after it never ran."
-        ]
+    upto = execution.lost_in if execution.kernel_lost else len(notebook.cells)
     restarts = (
         _restart(notebook, upto, checked.unreached, assignment, oracle, settings, untouched,
                  budget)
         if checked.unreached else _Restarts()
     )
-    messages += restarts.messages
-    if restarts.given_up:
-        status = "kernel died"
+    status = "kernel died" if restarts.given_up else (
+        "salvaged" if execution.kernel_lost else "graded"
+    )
+    messages = [*_first_messages(execution, checked), *restarts.messages]
     if execution.kernel_lost:
         anyway = " anyway," if status == "salvaged" else ""
         messages.append(f"Fix the notebook{anyway} {FIX[execution.kernel_lost]}")
@@ -264,3 +236,25 @@ def _grade(
         Timings(execution.kernel_start, execution.seconds, checked.seconds + restarts.checking,
                 restarts.seconds),
     )
+
+
+def _unreadable(submission: Submission, assignment: Assignment, reason: str,
+                message: str) -> SubmissionResult:
+    return SubmissionResult(submission.id, str(submission.path), "unreadable",
+                            all_not_checked(assignment, reason), message=message)
+
+
+def _untouched(assignment: Assignment, notebook: nbformat.NotebookNode) -> set[str]:
+    """The exercises whose cell is still exactly as handed out."""
+    sources = {cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"}
+    return {name for name, source in _handout_cells(assignment).items() if source in sources}
+
+
+def _first_messages(execution: Execution, checked: Checked) -> list[str]:
+    """What the first kernel's run says: where it was lost, if it was."""
+    if not execution.kernel_lost:
+        return [checked.lost.message() if checked.lost else ""]
+    what = _lost_in(execution)
+    if execution.kernel_lost is KernelLoss.BROKEN:
+        return [f"The notebook ran to its end, but {what}."]
+    return [f"The notebook could not run to the end: {what}; the cells after it never ran."]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..kernel.calls import FunctionCaller
 from ..model.assignment import Assignment, Exercise, StandIn, SubCheck
 from ..model.budget import Budget, unlimited
-from ..model.errors import KernelLost
+from ..model.errors import KernelLoss, KernelLost
 from ..model.results import CheckResult, ExerciseResult, StandInApplied
 from ..model.settings import Settings
 from .oracle import Oracle
@@ -32,9 +32,11 @@ def _out_of_time(exercise: Exercise, check: SubCheck, budget: Budget) -> CheckRe
                        f"Not run: the submission ran out of time ({budget.describe()}).")
 
 
-def not_checked(exercise: Exercise, problem: str) -> ExerciseResult:
+def not_checked(exercise: Exercise, problem: str, undefined: bool = False) -> ExerciseResult:
+    """The exercise scored zero, each check carrying ``problem`` as the reason; ``undefined``
+    when the notebook does not define the function."""
     checks = tuple(_unchecked(exercise, check, problem) for check in exercise.checks)
-    return ExerciseResult(exercise.name, checks, problem)
+    return ExerciseResult(exercise.name, checks, problem, undefined)
 
 
 def all_not_checked(assignment: Assignment, problem: str) -> tuple[ExerciseResult, ...]:
@@ -57,12 +59,32 @@ def _missing_message(name: str, kind: str, callables: list[str], untouched: bool
 
 
 @dataclass(frozen=True)
+class Loss:
+    """Where checking lost the kernel: in a call of one sub-check, or before any check."""
+
+    reason: KernelLoss
+    exercise: str = ""  # "" when the kernel stopped answering before the checks
+    check: str = ""
+
+    def message(self) -> str:
+        if not self.exercise:
+            return f"The kernel stopped answering before the checks ({self.reason.value})."
+        return (f"Calling `{self.exercise}` in the sub-check \"{self.check}\" lost the kernel: "
+                f"{self.reason.value}.")
+
+    def clause(self) -> str:
+        """The message as a clause, to go on a sentence: no capital, no full stop."""
+        message = self.message()
+        return message[0].lower() + message[1:].rstrip(".")
+
+
+@dataclass(frozen=True)
 class Checked:
     """What checking in one kernel found before it ended or lost its kernel."""
 
     exercises: tuple[ExerciseResult, ...]  # each one checked, or begun when the kernel was lost
     unreached: tuple[str, ...] = ()  # exercises not begun, because the kernel was lost first
-    lost: str = ""  # how the kernel was lost, "" if it was not
+    lost: Loss | None = None  # how the kernel was lost, if it was
     seconds: float = 0.0
 
 
@@ -95,57 +117,24 @@ def check_until_lost(
     try:
         kinds, callables = caller.inspect([exercise.name for exercise in order])
     except KernelLost as error:
-        lost = f"The kernel stopped answering before the checks ({error.reason})."
-        return Checked((), graded, lost, time.perf_counter() - started)
+        return Checked((), graded, Loss(error.reason), time.perf_counter() - started)
     passed: dict[str, bool] = {}
     results: dict[str, ExerciseResult] = {}
-    lost = ""
+    lost: Loss | None = None
     for exercise in order:
         kind = kinds[exercise.name]
         if kind != "callable":
             problem = _missing_message(exercise.name, kind, callables, exercise.name in untouched)
-            results[exercise.name] = not_checked(exercise, problem)
-            passed[exercise.name] = False
-            continue
-        failing_helpers = tuple(s for s in exercise.stand_ins if not passed[s.function])
-        applied = tuple(
-            StandInApplied(s.function, s.call or f"{s.function}(...)") for s in failing_helpers
-        )
-        checks: list[CheckResult] = []
-        for check in exercise.checks:
-            if lost:
-                checks.append(_unchecked(exercise, check, f"Not run: {lost}"))
-                continue
-            if budget.over():
-                checks.append(_out_of_time(exercise, check, budget))
-                continue
-            try:
-                examples = oracle.examples(exercise, check, settings.max_examples)
-                stand_ins = (
-                    _only(failing_helpers, oracle.stand_ins(exercise, examples))
-                    if failing_helpers else None
-                )
-                result = run_check(
-                    exercise, check, examples, caller, oracle.reference(exercise),
-                    settings.max_examples, stand_ins,
-                    budget.within(settings.check_timeout, "--check-timeout"),
-                    settings.shrink_timeout,
-                )
-                checks.append(dataclasses.replace(result, stand_ins=applied))
-            except KernelLost as error:
-                lost = (
-                    f"Calling `{exercise.name}` in the sub-check \"{check.name}\" lost the "
-                    f"kernel: {error.reason}."
-                )
-                checks.append(
-                    CheckResult(exercise.name, check.name, check.description, check.points,
-                                "failed", lost)
-                )
-        notes = [f"{lost} That sub-check fails; the ones after it were not run."] if lost else []
-        if exercise.name in untouched and any(c.status != "passed" for c in checks):
-            notes.append("Its exercise cell is still as handed out: fill it in.")
-        results[exercise.name] = ExerciseResult(exercise.name, tuple(checks), " ".join(notes))
-        passed[exercise.name] = all(check.status == "passed" for check in checks)
+            results[exercise.name] = not_checked(exercise, problem, undefined=kind == "missing")
+        else:
+            failing = tuple(s for s in exercise.stand_ins if not passed[s.function])
+            checks, lost = _check_exercise(exercise, failing, caller, oracle, settings, budget)
+            notes = [f"{lost.message()} That sub-check fails; the ones after it were not run."
+                     ] if lost else []
+            if exercise.name in untouched and any(c.status != "passed" for c in checks):
+                notes.append("Its exercise cell is still as handed out: fill it in.")
+            results[exercise.name] = ExerciseResult(exercise.name, checks, " ".join(notes))
+        passed[exercise.name] = all(c.status == "passed" for c in results[exercise.name].checks)
         if lost:
             break
     return Checked(
@@ -154,6 +143,48 @@ def check_until_lost(
         lost,
         time.perf_counter() - started,
     )
+
+
+def _check_exercise(
+    exercise: Exercise,
+    failing_helpers: tuple[StandIn, ...],
+    caller: FunctionCaller,
+    oracle: Oracle,
+    settings: Settings,
+    budget: Budget,
+) -> tuple[tuple[CheckResult, ...], Loss | None]:
+    """Every sub-check of one defined exercise, the stand-ins for ``failing_helpers`` in place;
+    and where the kernel was lost, if a call lost it (the sub-checks after it are not run)."""
+    applied = tuple(
+        StandInApplied(s.function, s.call or f"{s.function}(...)") for s in failing_helpers
+    )
+    checks: list[CheckResult] = []
+    lost: Loss | None = None
+    for check in exercise.checks:
+        if lost:
+            checks.append(_unchecked(exercise, check, f"Not run: {lost.message()}"))
+            continue
+        if budget.over():
+            checks.append(_out_of_time(exercise, check, budget))
+            continue
+        try:
+            examples = oracle.examples(exercise, check, settings.max_examples)
+            stand_ins = (
+                _only(failing_helpers, oracle.stand_ins(exercise, examples))
+                if failing_helpers else None
+            )
+            result = run_check(
+                exercise, check, examples, caller, oracle.reference(exercise),
+                settings.max_examples, stand_ins,
+                budget.within(settings.check_timeout, "--check-timeout"),
+                settings.shrink_timeout,
+            )
+            checks.append(dataclasses.replace(result, stand_ins=applied))
+        except KernelLost as error:
+            lost = Loss(error.reason, exercise.name, check.name)
+            checks.append(CheckResult(exercise.name, check.name, check.description,
+                                      check.points, "failed", lost.message()))
+    return tuple(checks), lost
 
 
 def check_exercises(
@@ -170,7 +201,8 @@ def check_exercises(
     reach carry status "error" and that reason.
     """
     checked = check_until_lost(assignment, caller, oracle, settings, untouched, budget)
-    return in_order(assignment, checked.exercises, checked.lost), checked.lost
+    lost = checked.lost.message() if checked.lost else ""
+    return in_order(assignment, checked.exercises, lost), lost
 
 
 def in_order(

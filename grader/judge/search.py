@@ -141,6 +141,46 @@ def _next_batch(size: int, pace: _Pace, budget: Budget) -> int:
     return max(1, min(size * BATCH_GROWTH, int(affordable)))
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """An input the student's function got wrong: what the student reads, and the outcome."""
+
+    example: Counterexample
+    outcome: Outcome
+
+    @property
+    def missing_name(self) -> str:
+        return self.outcome.missing_name if isinstance(self.outcome, Raised) else ""
+
+
+@dataclass(frozen=True)
+class _Sub:
+    """One sub-check of one exercise, being checked through ``caller``."""
+
+    exercise: Exercise
+    subcheck: SubCheck
+    caller: FunctionCaller
+    replacing: Callable[[tuple], Sequence[StandInOutput]]
+
+    def known(self, arguments: tuple) -> Outcome | None:
+        return self.caller.known(self.exercise.name, arguments, self.replacing(arguments))
+
+    def failure(self, arguments: tuple, expected, outcome: Outcome) -> _Failure | None:
+        example = _examine(self.exercise, self.subcheck, arguments, expected, outcome)
+        return example and _Failure(example, outcome)
+
+    def result(self, status, failure: _Failure | None = None, message: str = "",
+               note: str = "") -> CheckResult:
+        example = failure.example if failure else None
+        if not message:
+            message = example.actual if status == "timeout" else example.reason if example else ""
+        return CheckResult(
+            self.exercise.name, self.subcheck.name, self.subcheck.description,
+            self.subcheck.points, status, message, example, note=note,
+            missing_name=failure.missing_name if failure else "",
+        )
+
+
 def run_check(
     exercise: Exercise,
     subcheck: SubCheck,
@@ -165,98 +205,93 @@ def run_check(
     and MAX_SEARCH_CALLS calls; cut short, it shows the smallest failing input found by then.
     """
     budget = budget or unlimited()
-    replacing = stand_ins or (lambda arguments: ())
-    pace = _Pace(exercise)
-
-    def result(status, example: Counterexample | None = None, message: str = "",
-               note: str = "") -> CheckResult:
-        if not message:
-            message = example.actual if status == "timeout" else example.reason if example else ""
-        return CheckResult(
-            exercise.name, subcheck.name, subcheck.description, subcheck.points, status,
-            message, example, note=note,
-        )
-
+    sub = _Sub(exercise, subcheck, caller, stand_ins or (lambda arguments: ()))
     ordered = sorted(zip(examples.inputs, examples.expected), key=lambda pair: _size(pair[0]))
+    judged, failure, pace = _try_fixed_inputs(sub, ordered, budget)
+    if failure and isinstance(failure.outcome, TimedOut):
+        return sub.result("timeout", failure)
+    if failure is None and judged < len(ordered):
+        how_far = (f"after {judged} of {len(ordered)} inputs, none of them failing" if judged
+                   else "before the first input was answered")
+        return sub.result("timeout", message=(
+            f"Ran out of time ({budget.describe()}) {how_far}: {pace.describe()}. "
+            f"Make `{exercise.name}` faster."
+        ))
+    if failure is None:
+        return sub.result("passed")
+    if reference is None:
+        return sub.result("failed", failure)
+    return _shrink(sub, reference, max_examples,
+                   budget.within(shrink_timeout, "--shrink-timeout"), failure)
+
+
+def _try_fixed_inputs(sub: _Sub, ordered: list[tuple[tuple, object]],
+                      budget: Budget) -> tuple[int, _Failure | None, _Pace]:
+    """Send the fixed inputs in growing batches until one fails or the budget ends; how many
+    were judged, the failure if one was met, and the pace of the calls."""
+    pace = _Pace(sub.exercise)
     judged, size, failure = 0, FIRST_BATCH, None
     while judged < len(ordered) and failure is None and not budget.over():
         batch = ordered[judged : judged + size]
         waiting = {  # by key: hypothesis draws some inputs twice
             argument_key(arguments): arguments for arguments, _ in batch
-            if caller.known(exercise.name, arguments, replacing(arguments)) is None
+            if sub.known(arguments) is None
         }
         started = budget.clock()
-        caller.prefetch(exercise.name, [arguments for arguments, _ in batch],
-                        [replacing(arguments) for arguments, _ in batch], budget.deadline)
-        outcomes = [caller.known(exercise.name, arguments, replacing(arguments))
-                    for arguments, _ in batch]
+        sub.caller.prefetch(sub.exercise.name, [arguments for arguments, _ in batch],
+                            [sub.replacing(arguments) for arguments, _ in batch], budget.deadline)
+        outcomes = [sub.known(arguments) for arguments, _ in batch]
         answered = sum(outcome is not None for outcome in outcomes)
-        called = sum(caller.known(exercise.name, a, replacing(a)) is not None
-                     for a in waiting.values())
+        called = sum(sub.known(arguments) is not None for arguments in waiting.values())
         pace.add(called, budget.clock() - started, batch[max(answered - 1, 0)][0])
         for (arguments, expected), outcome in zip(batch, outcomes):
             if outcome is None:
                 break  # the deadline came first
             judged += 1
-            failure = _examine(exercise, subcheck, arguments, expected, outcome)
-            if failure and isinstance(outcome, TimedOut):
-                return result("timeout", failure)
+            failure = sub.failure(arguments, expected, outcome)
             if failure:
                 break
         size = _next_batch(size, pace, budget)
-    if failure is None and judged < len(ordered):
-        how_far = (f"after {judged} of {len(ordered)} inputs, none of them failing" if judged
-                   else "before the first input was answered")
-        return result("timeout", message=(
-            f"Ran out of time ({budget.describe()}) {how_far}: {pace.describe()}. "
-            f"Make `{exercise.name}` faster."
-        ))
-    if failure is None:
-        return result("passed")
-    if reference is None:
-        return result("failed", failure)
-    return _shrink(exercise, subcheck, caller, reference, max_examples, replacing,
-                   budget.within(shrink_timeout, "--shrink-timeout"), failure, result)
+    return judged, failure, pace
 
 
-def _shrink(exercise, subcheck, caller, reference, max_examples, replacing, budget: Budget,
-            failure: Counterexample, result) -> CheckResult:
-    """Search again with the sub-check's seed to shrink a failure, within ``budget``."""
-    found: list[Counterexample] = []  # the last one is the smallest: hypothesis replays it last
-    pace = _Pace(exercise)
+def _shrink(sub: _Sub, reference: Callable, max_examples: int, budget: Budget,
+            failure: _Failure) -> CheckResult:
+    """Search again with the sub-check's seed to shrink ``failure``, within ``budget``."""
+    found: list[_Failure] = []  # the last one is the smallest: hypothesis replays it last
+    pace = _Pace(sub.exercise)
 
-    @seed(search_seed(exercise, subcheck))
+    @seed(search_seed(sub.exercise, sub.subcheck))
     @search_settings(max_examples)
-    @given(subcheck.inputs)
+    @given(sub.subcheck.inputs)
     def search(arguments):
         if budget.over() or pace.calls >= MAX_SEARCH_CALLS:
             raise _CutShort
         started = budget.clock()
-        known = caller.known(exercise.name, arguments, replacing(arguments))
-        outcome = known or caller.call(exercise.name, arguments, replacing(arguments),
-                                       budget.deadline)
-        if known is None:
+        outcome = sub.known(arguments)
+        if outcome is None:
+            outcome = sub.caller.call(sub.exercise.name, arguments, sub.replacing(arguments),
+                                      budget.deadline)
             pace.add(outcome is not None, budget.clock() - started, arguments)
         if outcome is None:
             raise _CutShort
-        expected = call_reference(reference, arguments)
-        example = _examine(exercise, subcheck, arguments, expected, outcome)
-        if example:
-            found.append(example)
-            raise _Stop if isinstance(outcome, TimedOut) else _Failed(example.reason)
+        met = sub.failure(arguments, call_reference(reference, arguments), outcome)
+        if met:
+            found.append(met)
+            raise _Stop if isinstance(outcome, TimedOut) else _Failed(met.example.reason)
 
     try:
         with same_draws_in_every_process():
             search()
     except _Stop:
-        return result("timeout", found[-1])
+        return sub.result("timeout", found[-1])
     except _CutShort:
         why = (f"after {MAX_SEARCH_CALLS} calls" if pace.calls >= MAX_SEARCH_CALLS
                else f"({budget.describe()})")
-        return result("failed", found[-1] if found else failure, note=(
+        return sub.result("failed", found[-1] if found else failure, note=(
             f"The search for a smaller failing input was cut short {why}: {pace.describe()}. "
             "This is the smallest failing input found by then."
         ))
     except (_Failed, Flaky):
-        return result("failed", found[-1])
-    return result("failed", failure)  # not met again while searching: shown unshrunk
+        return sub.result("failed", found[-1])
+    return sub.result("failed", failure)  # not met again while searching: shown unshrunk

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from ..model.values import argument_key, encode_argument
-from .execute import CodeRun, NotebookRun
+from .channel import CodeRun
+from .run import NotebookRun
 
 MIME = "application/vnd.grader.call+json"
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a larger result is refused, not loaded
@@ -69,6 +70,7 @@ class Returned:
 class Raised:
     error: str
     where: str = ""
+    missing_name: str = ""  # the name a NameError named
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,9 @@ def decode_reply(reply) -> Outcome:
             return Rejected("returned data that is not a plain array")
         return Returned(value)
     if "raised" in reply:
-        return Raised(str(reply["raised"])[:500], str(reply.get("where", ""))[:500])
+        missing = str(reply.get("missing") or "")
+        return Raised(str(reply["raised"])[:500], str(reply.get("where", ""))[:500],
+                      missing if missing.isidentifier() else "")
     return Rejected(str(reply.get("rejected", "sent back something that is not a result"))[:500])
 
 

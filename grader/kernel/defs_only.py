@@ -44,7 +44,6 @@ import nbformat
 
 from ..model.results import CellFailure, ExerciseResult
 
-_NAME_ERROR = re.compile(r"NameError: name '([A-Za-z_]\w*)' is not defined")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _DEFINES = re.compile(r"^(?:async\s+def|def|class)\s", re.MULTILINE)  # at the top level of a cell
 
@@ -218,17 +217,14 @@ class Sliced:
         """Which names skipped code makes were needed, and by what, as a phrase ("" if none)."""
         found: dict[tuple[str, str], None] = {}
         for exercise in exercises:
-            if exercise.problem.startswith(f"`{exercise.name}` is not defined"):
-                if exercise.name in self.skipped:
-                    found[(f"`{exercise.name}`", exercise.name)] = None
+            if exercise.undefined and exercise.name in self.skipped:
+                found[(f"`{exercise.name}`", exercise.name)] = None
             for check in exercise.checks:
-                for name in _NAME_ERROR.findall(check.message):
-                    if name in self.skipped:
-                        found[(f"`{exercise.name}`", name)] = None
+                if check.missing_name in self.skipped:
+                    found[(f"`{exercise.name}`", check.missing_name)] = None
         for failure in cell_failures:
-            for name in _NAME_ERROR.findall(failure.error):
-                if name in self.skipped:
-                    found[(f"cell {failure.index}", name)] = None
+            if failure.missing_name in self.skipped:
+                found[(f"cell {failure.index}", failure.missing_name)] = None
         return "; ".join(
             f"`{name}` is made only by skipped code (cell {self.skipped[name]})"
             if who == f"`{name}`"
@@ -257,8 +253,29 @@ def keep_definitions(
     # A call on a module, such as np.unravel_index(...), is taken to read it, not to change it.
     modules = set().union(*(unit.modules for unit in units))
     units = [dataclasses.replace(unit, touches=unit.touches - modules) for unit in units]
+    kept = _kept(units, _wanted(units, graded), sources, setup)
 
-    # What the graded functions need, directly or through each other, must run.
+    sliced = copy.deepcopy(notebook)  # the original stays as it is
+    for index, cell in cells:
+        mine = [(unit, keep) for unit, keep in zip(units, kept) if unit.cell == index]
+        if all(keep for _, keep in mine):
+            continue
+        lines = cell.source.split("\n")
+        for unit, keep in mine:
+            if not keep:  # blanked, so that the lines after it keep their numbers
+                lines[unit.first - 1 : unit.last] = [""] * (unit.last - unit.first + 1)
+        sliced.cells[index].source = "\n".join(lines) if any(keep for _, keep in mine) else ""
+
+    bound = set().union(*(unit.binds for unit, keep in zip(units, kept) if keep))
+    skipped: dict[str, int] = {}
+    for unit, keep in zip(units, kept):
+        for name in (unit.binds | unit.touches | unit.spelled) - bound if not keep else ():
+            skipped.setdefault(name, unit.cell + 1)
+    return Sliced(sliced, skipped)
+
+
+def _wanted(units: list[_Unit], graded: Iterable[str]) -> set[int]:
+    """The units the graded functions need, directly or through each other: they must run."""
     needed = set(graded).union(*(unit.reads for unit in units if unit.definition or unit.whole))
     wanted: set[int] = set()
     grew = True
@@ -269,8 +286,13 @@ def keep_definitions(
                 wanted.add(number)
                 needed |= unit.reads | unit.later_reads
                 grew = True
+    return wanted
 
-    # Then, in order: skip what uses the notebook's own functions or a value skipped code made.
+
+def _kept(units: list[_Unit], wanted: set[int], sources: dict[int, str],
+          setup: bool) -> list[bool]:
+    """For each unit, in order, whether it runs: what is ``wanted``, definitions, and (with
+    ``setup``) what uses neither the notebook's own functions nor a value skipped code made."""
     defined = set().union(*(unit.functions for unit in units))
     made_by_skipped: set[str] = set()
     kept: list[bool] = []
@@ -290,21 +312,4 @@ def keep_definitions(
         else:
             made_by_skipped |= unit.binds | unit.touches
         kept.append(keep)
-
-    sliced = copy.deepcopy(notebook)  # the original stays as it is
-    for index, cell in cells:
-        mine = [(unit, keep) for unit, keep in zip(units, kept) if unit.cell == index]
-        if all(keep for _, keep in mine):
-            continue
-        lines = cell.source.split("\n")
-        for unit, keep in mine:
-            if not keep:  # blanked, so that the lines after it keep their numbers
-                lines[unit.first - 1 : unit.last] = [""] * (unit.last - unit.first + 1)
-        sliced.cells[index].source = "\n".join(lines) if any(keep for _, keep in mine) else ""
-
-    bound = set().union(*(unit.binds for unit, keep in zip(units, kept) if keep))
-    skipped: dict[str, int] = {}
-    for unit, keep in zip(units, kept):
-        for name in (unit.binds | unit.touches | unit.spelled) - bound if not keep else ():
-            skipped.setdefault(name, unit.cell + 1)
-    return Sliced(sliced, skipped)
+    return kept

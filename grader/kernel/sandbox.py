@@ -71,21 +71,7 @@ class Sandbox:
         ``workdir`` and ``sockets`` (where the kernel makes its sockets, if not in ``workdir``)
         are the only folders it may write to besides its own /tmp.
         """
-        arguments = [
-            "bwrap", "--die-with-parent", "--new-session",
-            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", "--hostname", "sandbox",
-            "--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
-        ]  # fmt: skip
-        for folder in SYSTEM_FOLDERS:
-            if os.path.islink(folder):
-                arguments += ["--symlink", os.readlink(folder), folder]
-            elif os.path.isdir(folder):
-                arguments += ["--ro-bind", folder, folder]
-        arguments += ["--perms", "0755", "--dir", "/etc"]
-        for path in SYSTEM_FILES:
-            arguments += ["--ro-bind-try", path, path]
+        arguments = _system_view()
         made = {Path("/"), Path("/tmp")}
 
         def folders_on_the_way(path: Path) -> list[str]:
@@ -103,19 +89,10 @@ class Sandbox:
         for path in self.hidden:
             if path.is_dir() and any(path.is_relative_to(folder) for folder in self.readable):
                 arguments += ["--tmpfs", str(path)]
-        environment = {
-            "HOME": str(workdir),
-            "TMPDIR": "/tmp",
-            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "MPLBACKEND": "agg",
-            "MPLCONFIGDIR": str(workdir / ".matplotlib"),
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        }
         for folder in dict.fromkeys([workdir, sockets or workdir]):
             arguments += folders_on_the_way(folder) + ["--bind", str(folder), str(folder)]
         arguments += ["--chdir", str(workdir), "--clearenv"]
-        for name, value in environment.items():
+        for name, value in _environment(workdir).items():
             arguments += ["--setenv", name, value]
         # Root inside may only change user: setpriv then drops every capability for good.
         arguments += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
@@ -149,6 +126,39 @@ class Sandbox:
             for root, folders, files in os.walk(path):
                 for name in folders + files:
                     os.chown(os.path.join(root, name), self.uid, self.uid, follow_symlinks=False)
+
+
+def _system_view() -> list[str]:
+    """bwrap's namespaces, and the system's programs, libraries and the few files they read."""
+    arguments = [
+        "bwrap", "--die-with-parent", "--new-session",
+        "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+        "--unshare-cgroup-try", "--hostname", "sandbox",
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+    ]  # fmt: skip
+    for folder in SYSTEM_FOLDERS:
+        if os.path.islink(folder):
+            arguments += ["--symlink", os.readlink(folder), folder]
+        elif os.path.isdir(folder):
+            arguments += ["--ro-bind", folder, folder]
+    arguments += ["--perms", "0755", "--dir", "/etc"]
+    for path in SYSTEM_FILES:
+        arguments += ["--ro-bind-try", path, path]
+    return arguments
+
+
+def _environment(workdir: Path) -> dict[str, str]:
+    """The kernel's whole environment inside the sandbox: nothing of the grader's own."""
+    return {
+        "HOME": str(workdir),
+        "TMPDIR": "/tmp",
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "agg",
+        "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
 
 
 class SandboxedKernelManager(AsyncKernelManager):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 
 class GraderError(Exception):
     """Root of every error the grader raises on purpose."""
@@ -27,12 +29,22 @@ class UnreadableNotebook(GraderError):
         return (type(self), (self.path, self.reason))
 
 
+class KernelLoss(Enum):
+    """How a student's kernel was lost; the value is the reason as a clause of a message."""
+
+    DIED = "the kernel died"  # in a cell
+    STUCK = "the cell ignored the interrupt after its time limit, so the kernel was stopped"
+    BROKEN = "the kernel could no longer send its messages intact after the notebook ran"
+    DIED_IN_CALL = "the kernel died during a call"
+    IGNORED_INTERRUPT = "the kernel ignored an interrupt"
+
+
 class KernelLost(GraderError):
     """The student's kernel died or stopped answering, so nothing more can be called in it."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: KernelLoss):
         self.reason = reason
-        super().__init__(f"the notebook's kernel is gone: {reason}")
+        super().__init__(f"the notebook's kernel is gone: {reason.value}")
 
     def __reduce__(self):
         return (type(self), (self.reason,))

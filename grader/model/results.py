@@ -51,6 +51,7 @@ class CheckResult:
     counterexample: Counterexample | None = None
     stand_ins: tuple[StandInApplied, ...] = ()  # in place during every call of this sub-check
     note: str = ""  # how the verdict was reached, when the student should know: a search cut short
+    missing_name: str = ""  # the name a NameError of the failing call named, if it raised one
 
     @property
     def points(self) -> float:
@@ -68,6 +69,7 @@ class CheckResult:
             "counterexample": self.counterexample and self.counterexample.to_json(),
             "stand_ins": [stand_in.to_json() for stand_in in self.stand_ins],
             "note": self.note,
+            "missing_name": self.missing_name,
         }
 
 
@@ -78,6 +80,7 @@ class ExerciseResult:
     name: str
     checks: tuple[CheckResult, ...]
     problem: str = ""  # e.g. the function is missing: then every check carries status "error"
+    undefined: bool = False  # the notebook does not define the function at all
 
     @property
     def points(self) -> float:
@@ -98,6 +101,7 @@ class ExerciseResult:
             "points": self.points,
             "max_points": self.max_points,
             "problem": self.problem,
+            "undefined": self.undefined,
             "stand_ins": [stand_in.to_json() for stand_in in self.stand_ins],
             "checks": [check.to_json() for check in self.checks],
         }
@@ -111,6 +115,7 @@ class CellFailure:
     status: CellStatus
     error: str = ""  # "NameError: name 'x' is not defined"
     source_head: str = ""  # the cell's first line, to help the student find it
+    missing_name: str = ""  # "x", when the cell raised a NameError
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -184,13 +189,15 @@ def result_from_json(data: dict) -> SubmissionResult:
             record["status"], record["message"], example,
             tuple(StandInApplied(**used) for used in record.get("stand_ins", [])),
             record.get("note", ""),
+            record.get("missing_name", ""),
         )
 
     known = {"id", "path", "status", "exercises", "cell_failures", "message", "timings"}
     return SubmissionResult(
         data["id"], data["path"], data["status"],
         tuple(
-            ExerciseResult(e["name"], tuple(check(c) for c in e["checks"]), e["problem"])
+            ExerciseResult(e["name"], tuple(check(c) for c in e["checks"]), e["problem"],
+                           e.get("undefined", False))
             for e in data["exercises"]
         ),
         tuple(CellFailure(**failure) for failure in data["cell_failures"]),

@@ -1,0 +1,80 @@
+"""Launching a notebook's kernel: its working folder, its environment, its limits, its sandbox.
+
+Each submission runs in a new temporary folder holding a copy of the notebook and the
+assignment's data files. Its kernel is started under resource limits (see ``limits``) and, when
+a sandbox is given, inside it, as a user id of its own (see ``sandbox``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import nbformat
+
+from .limits import Limits, limit_this_process
+from .sandbox import Sandbox, SandboxedKernelManager, fresh_uid
+
+SOCKET_FOLDER_LENGTH = 90  # a Unix socket's path has room for about 107 characters
+NOTEBOOK_NAME = "submission.ipynb"  # the copy of the notebook in its working folder
+
+
+def working_folder(stack: ExitStack, notebook: nbformat.NotebookNode,
+                   data_files: Iterable[Path]) -> Path:
+    """A new folder holding the notebook and the data files, removed when ``stack`` closes."""
+    folder = Path(tempfile.mkdtemp(prefix="grade-"))
+    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    for data_file in data_files:
+        shutil.copy(data_file, folder / data_file.name)
+    nbformat.write(notebook, folder / NOTEBOOK_NAME)
+    return folder
+
+
+@dataclass(frozen=True)
+class KernelStart:
+    """What starting one kernel takes."""
+
+    manager: SandboxedKernelManager | None  # None: nbclient's own manager, no sandbox
+    sandbox: Sandbox | None  # with the user id this kernel runs as
+    setup: dict  # the keyword arguments of ``NotebookClient.setup_kernel``
+
+
+def prepare_kernel(stack: ExitStack, workdir: Path, limits: Limits | None,
+                   sandbox: Sandbox | None) -> KernelStart:
+    """How to start the kernel for the notebook in ``workdir``; cleanup goes on ``stack``."""
+    environment = {**os.environ, "MPLBACKEND": "agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    manager = None
+    if sandbox is not None:
+        sandbox = dataclasses.replace(sandbox, uid=fresh_uid())
+        sandbox.hand_over(workdir)
+        sockets = _sockets(stack, workdir, sandbox)
+        # Runs after the kernel is stopped (the stack unwinds in reverse), before the folders
+        # are removed: nothing the notebook started may outlive it or write there.
+        stack.callback(sandbox.end_processes)
+        manager = SandboxedKernelManager(sandbox, workdir, sockets)
+    # The kernel's own log (warnings about its transport, crash reports) is not for students.
+    setup = dict(
+        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cleanup_kc=True,  # stop the kernel at the end, also one started by our manager
+    )
+    if limits:
+        setup["preexec_fn"] = partial(limit_this_process, limits)
+    return KernelStart(manager, sandbox, setup)
+
+
+def _sockets(stack: ExitStack, workdir: Path, sandbox: Sandbox) -> Path:
+    """A folder for the sandboxed kernel's sockets, whose paths must stay short."""
+    if len(str(workdir)) <= SOCKET_FOLDER_LENGTH:
+        return workdir
+    sockets = Path(tempfile.mkdtemp(prefix="grade-", dir="/tmp"))
+    stack.callback(shutil.rmtree, sockets, ignore_errors=True)
+    sandbox.hand_over(sockets)
+    return sockets
