@@ -19,8 +19,9 @@ from functools import partial
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 
-from .limits import Limits, limit_this_process
+from .limits import Limits, command_prefix, limit_this_process
 from .sandbox import Sandbox, SandboxedKernelManager, fresh_uid
 
 SOCKET_FOLDER_LENGTH = 90  # a Unix socket's path has room for about 107 characters
@@ -42,7 +43,7 @@ def working_folder(stack: ExitStack, notebook: nbformat.NotebookNode,
 class KernelStart:
     """What starting one kernel takes."""
 
-    manager: SandboxedKernelManager | None  # None: nbclient's own manager, no sandbox
+    manager: AsyncKernelManager  # a LimitedKernelManager, or a SandboxedKernelManager
     sandbox: Sandbox | None  # with the user id this kernel runs as
     setup: dict  # the keyword arguments of ``NotebookClient.setup_kernel``
 
@@ -51,7 +52,7 @@ def prepare_kernel(stack: ExitStack, workdir: Path, limits: Limits | None,
                    sandbox: Sandbox | None) -> KernelStart:
     """How to start the kernel for the notebook in ``workdir``; cleanup goes on ``stack``."""
     environment = {**os.environ, "MPLBACKEND": "agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    manager = None
+    prefix = command_prefix(limits) if limits else []
     if sandbox is not None:
         sandbox = dataclasses.replace(sandbox, uid=fresh_uid())
         sandbox.hand_over(workdir)
@@ -59,15 +60,28 @@ def prepare_kernel(stack: ExitStack, workdir: Path, limits: Limits | None,
         # Runs after the kernel is stopped (the stack unwinds in reverse), before the folders
         # are removed: nothing the notebook started may outlive it or write there.
         stack.callback(sandbox.end_processes)
-        manager = SandboxedKernelManager(sandbox, workdir, sockets)
+        manager = SandboxedKernelManager(sandbox, workdir, sockets, prefix)
+    else:
+        manager = LimitedKernelManager(prefix)
     # The kernel's own log (warnings about its transport, crash reports) is not for students.
     setup = dict(
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         cleanup_kc=True,  # stop the kernel at the end, also one started by our manager
     )
-    if limits:
+    if limits and not prefix:
         setup["preexec_fn"] = partial(limit_this_process, limits)
     return KernelStart(manager, sandbox, setup)
+
+
+class LimitedKernelManager(AsyncKernelManager):
+    """Starts the kernel with ``prefix`` (``prlimit`` and its limits) before its command."""
+
+    def __init__(self, prefix: list[str], **kwargs):
+        super().__init__(kernel_name="python3", **kwargs)
+        self.prefix = list(prefix)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return self.prefix + super().format_kernel_cmd(extra_arguments)
 
 
 def _sockets(stack: ExitStack, workdir: Path, sandbox: Sandbox) -> Path:

@@ -139,8 +139,7 @@ class NotebookRun:
             shutdown_kernel="immediate",
             resources={"metadata": {"path": str(self.workdir)}},
         )
-        if start.manager is not None:
-            options["km"] = start.manager
+        options["km"] = start.manager
         self.client = _CappedClient(
             self.notebook, kernel_name="python3", output_limit=self.output_limit, **options
         )

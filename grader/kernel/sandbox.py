@@ -168,7 +168,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     same signal a kernel outside a sandbox gets; a kernel that ignores it is stopped anyway.
     """
 
-    def __init__(self, sandbox: Sandbox, workdir: Path, sockets: Path, **kwargs):
+    def __init__(self, sandbox: Sandbox, workdir: Path, sockets: Path,
+                 prefix: list[str] | None = None, **kwargs):
         super().__init__(
             kernel_name="python3",
             transport="ipc",  # Unix sockets: the sandbox has no network to reach the grader by
@@ -179,13 +180,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.sandbox = sandbox
         self.workdir = workdir
         self.sockets = sockets
+        self.prefix = list(prefix or [])  # put before bwrap, such as prlimit and its limits
         self.kernel_spec.interrupt_mode = "message"
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         # Called once the connection file is written: the kernel's user must be able to read it.
         self.sandbox.hand_over(Path(self.connection_file))
         command = super().format_kernel_cmd(extra_arguments)
-        return self.sandbox.command(command, self.workdir, self.sockets)
+        return self.prefix + self.sandbox.command(command, self.workdir, self.sockets)
 
 
 _turns = itertools.count()
