@@ -29,6 +29,15 @@ def submission_budget(clock, seconds=DEFAULTS.submission_timeout):
     return Budget.start(seconds, "--submission-timeout", clock)
 
 
+def reference_callers(assignment, clock, seconds_per_call):
+    """Every exercise answered by the reference, each call taking ``seconds_per_call``."""
+    return ByName({
+        exercise.name: FakeCaller(getattr(reference, exercise.name), clock=clock,
+                                  seconds_per_call=seconds_per_call)
+        for exercise in assignment.exercises
+    })
+
+
 def check_one(assignment, exercise_name, check_name, function, seconds_per_call, oracle=None,
               clocks=None):
     """``run_check`` with the default budgets on a fake clock (put in ``clocks`` if given)."""
@@ -94,11 +103,7 @@ def test_shrinking_cut_short_shows_the_smallest_failure_found_and_says_why(assig
 
 def test_a_correct_function_taking_a_fifth_of_a_second_per_call_passes_by_default(assignment):
     clock = FakeClock()
-    callers = ByName({
-        exercise.name: FakeCaller(getattr(reference, exercise.name), clock=clock,
-                                  seconds_per_call=0.2)
-        for exercise in assignment.exercises
-    })
+    callers = reference_callers(assignment, clock, seconds_per_call=0.2)
     results, lost = check_exercises(assignment, callers, stored_oracle(assignment), DEFAULTS,
                                     budget=submission_budget(clock))
     assert lost == ""
@@ -119,11 +124,7 @@ def test_a_correct_function_too_slow_for_the_budget_times_out_with_its_pace(assi
 
 def test_once_the_submission_budget_is_spent_the_sub_checks_left_time_out_unrun(assignment):
     clock = FakeClock()
-    callers = ByName({
-        exercise.name: FakeCaller(getattr(reference, exercise.name), clock=clock,
-                                  seconds_per_call=1.0)
-        for exercise in assignment.exercises
-    })
+    callers = reference_callers(assignment, clock, seconds_per_call=1.0)
     results, _ = check_exercises(assignment, callers, stored_oracle(assignment), DEFAULTS,
                                  budget=submission_budget(clock, 100))
     checks = [check for exercise in results for check in exercise.checks]
