@@ -42,6 +42,8 @@ class Channel:
 
     def close(self) -> None:
         self._client.stop_channels()
+        # The client made a zmq context of its own; left open, its files stay open too.
+        self._client.context.destroy(linger=100)
 
     def is_alive(self) -> bool:
         return bool(run_sync(self.manager.is_alive)())
