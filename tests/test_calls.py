@@ -330,6 +330,24 @@ def test_a_deadline_cuts_the_call_in_flight_and_leaves_it_and_the_rest_without_o
     assert caller.call("f", later, deadline=time.monotonic() + 5).value.tolist() == [6.0, 6.0]
 
 
+class SlowToTakeReplies(CountingTransport):
+    """Takes a while over each reply, as a loaded machine may."""
+
+    def invoke(self, function, arguments, on_reply, *rest, **options):
+        def slow_reply(reply):
+            time.sleep(0.05)
+            on_reply(reply)
+        return super().invoke(function, arguments, slow_reply, *rest, **options)
+
+
+def test_a_reply_sent_at_the_deadline_is_taken_in_whole():
+    caller = FunctionCaller(SlowToTakeReplies({"f": slow_on_ones}), call_timeout=5.0)
+    fine, endless = (np.zeros(2),), (np.ones(2),)
+    caller.prefetch("f", [fine, endless], deadline=time.monotonic() + 0.3)
+    assert isinstance(caller.known("f", fine), Returned)
+    assert caller.known("f", endless) is None
+
+
 def test_inspect_tells_functions_from_missing_names_and_other_values():
     def convolve(image, kernel):
         return image
