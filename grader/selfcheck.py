@@ -16,7 +16,7 @@ from .judge.exercises import check_exercises
 from .judge.oracle import make_oracle
 from .kernel.calls import FunctionCaller, LocalTransport
 from .model.errors import UsageError
-from .model.lessons import assignment_name, load_assignment
+from .model.lessons import choose_lesson
 from .model.results import SubmissionResult
 from .model.settings import DEFAULT_PROFILE, PROFILES, Settings
 from .output.report import feedback_markdown
@@ -55,7 +55,9 @@ def check(
     Returns the result; end the cell with ``;`` (or assign it) to show only the feedback.
     """
     namespace = _user_namespace() if namespace is None else namespace
-    chosen = load_assignment(assignment_name(assignment, "check(assignment=...)")).only(exercises)
+    defined = [name for name, value in list(namespace.items()) if callable(value)]
+    lesson = choose_lesson(assignment, names=defined, how_to_say='check(assignment="...")')
+    chosen = lesson.only(exercises)
     oracle = make_oracle(chosen, use_reference=False)
     settings = settings or PROFILES[DEFAULT_PROFILE]
     caller = FunctionCaller(LocalTransport(namespace), settings.call_timeout)

@@ -22,7 +22,7 @@ def by_id(found):
 
 def test_notebooks_directly_in_a_folder_are_named_by_their_stem(tmp_path):
     make(tmp_path, "bob.ipynb", "alice.ipynb")
-    found = find_submissions([tmp_path], HANDOUT)
+    found = find_submissions([tmp_path], [HANDOUT])
     assert [(s.id, s.path, s.problem) for s in found.submissions] == [
         ("alice", tmp_path / "alice.ipynb", ""),
         ("bob", tmp_path / "bob.ipynb", ""),
@@ -32,7 +32,7 @@ def test_notebooks_directly_in_a_folder_are_named_by_their_stem(tmp_path):
 
 def test_one_notebook_per_sub_folder_is_named_by_the_folder(tmp_path):
     make(tmp_path, "alice/homework.ipynb", "bob/work/mine.ipynb")
-    found = by_id(find_submissions([tmp_path], HANDOUT))
+    found = by_id(find_submissions([tmp_path], [HANDOUT]))
     assert found["alice"].path == tmp_path / "alice" / "homework.ipynb"
     assert found["bob"].path == tmp_path / "bob" / "work" / "mine.ipynb"
     assert not found["alice"].problem and not found["bob"].problem
@@ -50,7 +50,7 @@ def test_checkpoints_and_hidden_files_are_skipped_silently(tmp_path):
         "bob/.ipynb_checkpoints/hw-checkpoint.ipynb",
         "bob/.trash/old.ipynb",
     )
-    found = find_submissions([tmp_path], HANDOUT)
+    found = find_submissions([tmp_path], [HANDOUT])
     assert [(s.id, s.path.name, s.problem) for s in found.submissions] == [
         ("alice", "alice.ipynb", ""),
         ("bob", "hw.ipynb", ""),
@@ -60,14 +60,14 @@ def test_checkpoints_and_hidden_files_are_skipped_silently(tmp_path):
 
 def test_files_that_are_not_notebooks_are_reported_as_skipped(tmp_path):
     make(tmp_path, "alice.ipynb", "notes.txt", "alice.py")
-    found = find_submissions([tmp_path], HANDOUT)
+    found = find_submissions([tmp_path], [HANDOUT])
     assert [s.id for s in found.submissions] == ["alice"]
     assert found.skipped == (tmp_path / "alice.py", tmp_path / "notes.txt")
 
 
 def test_folder_with_two_notebooks_gets_a_clear_problem(tmp_path):
     make(tmp_path, "carol/draft.ipynb", "carol/final.ipynb")
-    (carol,) = find_submissions([tmp_path], HANDOUT).submissions
+    (carol,) = find_submissions([tmp_path], [HANDOUT]).submissions
     assert carol.id == "carol"
     assert carol.path == tmp_path / "carol"
     assert carol.problem == (
@@ -78,7 +78,7 @@ def test_folder_with_two_notebooks_gets_a_clear_problem(tmp_path):
 
 def test_folder_with_several_notebooks_grades_the_one_named_like_the_handout(tmp_path):
     make(tmp_path, "carol/scratch.ipynb", "carol/convolutions.ipynb", "carol/old/try.ipynb")
-    (carol,) = find_submissions([tmp_path], HANDOUT).submissions
+    (carol,) = find_submissions([tmp_path], [HANDOUT]).submissions
     assert (carol.id, carol.path, carol.problem) == (
         "carol", tmp_path / "carol" / "convolutions.ipynb", ""
     )
@@ -87,7 +87,7 @@ def test_folder_with_several_notebooks_grades_the_one_named_like_the_handout(tmp
 def test_empty_sub_folder_is_a_submission_with_a_problem(tmp_path):
     (tmp_path / "dave").mkdir()
     make(tmp_path, "erin/.ipynb_checkpoints/hw-checkpoint.ipynb")
-    found = by_id(find_submissions([tmp_path], HANDOUT))
+    found = by_id(find_submissions([tmp_path], [HANDOUT]))
     for name in ("dave", "erin"):
         assert found[name].path == tmp_path / name
         assert found[name].problem == "the folder holds no notebook (*.ipynb)"
@@ -95,26 +95,26 @@ def test_empty_sub_folder_is_a_submission_with_a_problem(tmp_path):
 
 def test_a_single_notebook_path_is_one_submission(tmp_path):
     make(tmp_path, "alice.ipynb", "bob.ipynb")
-    found = find_submissions([tmp_path / "bob.ipynb"], HANDOUT)
+    found = find_submissions([tmp_path / "bob.ipynb"], [HANDOUT])
     assert [(s.id, s.path) for s in found.submissions] == [("bob", tmp_path / "bob.ipynb")]
 
 
 def test_a_single_file_that_is_not_a_notebook_is_a_usage_error(tmp_path):
     make(tmp_path, "notes.txt")
     with pytest.raises(UsageError, match=r"notes\.txt is not a notebook \(\.ipynb\) or a folder"):
-        find_submissions([tmp_path / "notes.txt"], HANDOUT)
+        find_submissions([tmp_path / "notes.txt"], [HANDOUT])
 
 
 def test_missing_path_is_a_usage_error(tmp_path):
     missing = tmp_path / "nowhere"
     with pytest.raises(UsageError) as raised:
-        find_submissions([missing], HANDOUT)
+        find_submissions([missing], [HANDOUT])
     assert str(raised.value) == f"{missing} does not exist"
 
 
 def test_duplicate_ids_are_numbered(tmp_path):
     make(tmp_path, "one/alice.ipynb", "two/alice.ipynb", "three/alice/hw.ipynb")
-    found = find_submissions([tmp_path / "one", tmp_path / "two", tmp_path / "three"], HANDOUT)
+    found = find_submissions([tmp_path / "one", tmp_path / "two", tmp_path / "three"], [HANDOUT])
     assert [(s.id, s.path) for s in found.submissions] == [
         ("alice", tmp_path / "one" / "alice.ipynb"),
         ("alice-2", tmp_path / "two" / "alice.ipynb"),
@@ -124,6 +124,6 @@ def test_duplicate_ids_are_numbered(tmp_path):
 
 def test_numbered_ids_do_not_collide_with_existing_ids(tmp_path):
     make(tmp_path, "one/alice.ipynb", "two/alice.ipynb", "two/alice-2.ipynb")
-    found = find_submissions([tmp_path / "one", tmp_path / "two"], HANDOUT)
+    found = find_submissions([tmp_path / "one", tmp_path / "two"], [HANDOUT])
     ids = [s.id for s in found.submissions]
     assert len(set(ids)) == 3, ids

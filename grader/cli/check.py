@@ -8,7 +8,9 @@ from pathlib import Path
 
 from ..grading.discover import Submission
 from ..grading.pipeline import grade_submission
-from ..model.errors import UsageError
+from ..kernel.notebook import read_notebook
+from ..model.errors import UnreadableNotebook, UsageError
+from ..model.lessons import choose_lesson
 from ..output.junit import write_junit
 from ..output.report import feedback_markdown
 from .options import (
@@ -36,10 +38,16 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     settings = settings_from(arguments)
-    assignment, oracle = assignment_and_oracle(arguments, settings)
     path = arguments.notebook
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
+    try:
+        notebook = read_notebook(path)
+    except UnreadableNotebook as error:
+        print(f"grade check: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    lesson = choose_lesson(arguments.assignment, notebook)
+    assignment, oracle = assignment_and_oracle(arguments, settings, lesson)
     print(f"Checking {path} against the {SOURCES[oracle.mode]}...", file=sys.stderr)
     print(sandbox_line(settings), file=sys.stderr)
     result = grade_submission(Submission(path.stem, path), assignment, settings, oracle)

@@ -8,12 +8,16 @@ import sys
 
 from ..judge.freeze import current_examples, stale_checks
 from ..judge.stored import load_examples, save_examples
-from ..model.lessons import assignment_name, load_assignment
+from ..model.assignment import Assignment
+from ..model.errors import AssignmentError
+from ..model.lessons import installed_lessons, load_assignment
 from ..model.settings import DEFAULT_PROFILE, PROFILES
+from .options import add_assignment_option
 
-USAGE = "grade freeze [--check | --redraw] [--assignment NAME]"
+USAGE = "grade freeze [--check | --redraw] [--lesson NAME]"
 SUMMARY = "store the expected outputs a student's install grades with, or --check them"
 EXIT_OK, EXIT_STALE = 0, 1
+MAX_EXAMPLES = PROFILES[DEFAULT_PROFILE].max_examples
 
 
 def build(parser: argparse.ArgumentParser) -> None:
@@ -23,8 +27,8 @@ def build(parser: argparse.ArgumentParser) -> None:
         "final grading reaches. The stored inputs are kept; only their outputs are computed "
         "anew. Exit status with --check: 0 when the stored file is current, 1 when it is not."
     )
-    parser.add_argument("--assignment", default=None,
-                        help="assignment to store (default: the only one)")
+    add_assignment_option(parser, help="the lesson to store or check (default: every "
+                          "installed lesson)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; only check that the stored file is current")
     parser.add_argument("--redraw", action="store_true",
@@ -33,28 +37,48 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    assignment = load_assignment(assignment_name(arguments.assignment))
-    max_examples = PROFILES[DEFAULT_PROFILE].max_examples
+    if arguments.assignment:
+        lessons, broken = [load_assignment(arguments.assignment)], {}
+    else:
+        installed = installed_lessons()
+        lessons, broken = list(installed.lessons), installed.broken
+    codes = [EXIT_STALE for _ in broken]
+    for name, why in broken.items():
+        print(f"{name}: {why}", file=sys.stderr)
+    for assignment in lessons:
+        try:
+            codes.append(_check(assignment) if arguments.check
+                         else _store(assignment, arguments.redraw))
+        except AssignmentError as error:  # this lesson's problem; the others go on
+            print(f"{assignment.name}: {error}", file=sys.stderr)
+            codes.append(EXIT_STALE)
+    return max(codes, default=EXIT_OK)
+
+
+def _check(assignment: Assignment) -> int:
     path = assignment.expected_path()
-    if arguments.check:
-        found = stale_checks(assignment, max_examples)
-        for note in found.notes:
-            print(f"note: {note}", file=sys.stderr)
-        for problem in found.problems:
-            print(f"out of date: {problem}", file=sys.stderr)
-        if found.problems:
-            print(f"Run `grade freeze --assignment {assignment.name}` to update {path}.",
-                  file=sys.stderr)
-            return EXIT_STALE
-        print(f"{path} is current.")
-        return EXIT_OK
-    stored = load_examples(path) if path.is_file() and not arguments.redraw else None
-    examples = current_examples(assignment, max_examples, stored, arguments.redraw)
-    save_examples(path, assignment, max_examples, examples)
+    found = stale_checks(assignment, MAX_EXAMPLES)
+    for note in found.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for problem in found.problems:
+        print(f"out of date: {problem}", file=sys.stderr)
+    if found.problems:
+        print(f"Run `grade freeze --assignment {assignment.name}` to update {path}.",
+              file=sys.stderr)
+        return EXIT_STALE
+    print(f"{path} is current.")
+    return EXIT_OK
+
+
+def _store(assignment: Assignment, redraw: bool) -> int:
+    path = assignment.expected_path()
+    stored = load_examples(path) if path.is_file() and not redraw else None
+    examples = current_examples(assignment, MAX_EXAMPLES, stored, redraw)
+    save_examples(path, assignment, MAX_EXAMPLES, examples)
     count = sum(len(found.inputs) for found in examples.values())
     stand_ins = sum(len(each) for found in examples.values() for each in found.stand_in_outputs)
     kept = sum(key in stored.examples for key in examples) if stored and (
-        stored.max_examples == max_examples) else 0
+        stored.max_examples == MAX_EXAMPLES) else 0
     print(f"Stored {count} inputs and expected outputs, and {stand_ins} stand-in outputs, in "
           f"{path} ({kept} of {len(examples)} sub-checks kept their stored inputs).")
     return EXIT_OK

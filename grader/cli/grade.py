@@ -11,10 +11,13 @@ from pathlib import Path
 
 from ..grading.batch import grade_all
 from ..grading.cache import ResultCache
+from ..grading.by_lesson import LessonBatch, sort_by_lesson
 from ..grading.discover import Found, find_submissions
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
+from ..model.lessons import Installed, installed_lessons, load_assignment
 from ..model.results import SubmissionResult
+from ..model.settings import Settings
 from ..output.junit import write_junit
 from ..output.progress import Progress
 from ..output.report import summary_table, write_gradebook, write_submission
@@ -50,8 +53,9 @@ def build(parser: argparse.ArgumentParser) -> None:
     add_grading_options(parser)
 
 
-def _found(arguments: argparse.Namespace, assignment: Assignment) -> Found:
-    found = find_submissions(arguments.paths, assignment.notebook)
+def _found(arguments: argparse.Namespace, installed: Installed) -> Found:
+    handouts = {lesson.notebook for lesson in installed.lessons}
+    found = find_submissions(arguments.paths, handouts)
     if found.skipped:
         names = ", ".join(path.name for path in found.skipped)
         print(f"Skipped {len(found.skipped)} file(s) that are not notebooks: {names}",
@@ -84,18 +88,47 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {arguments.jobs}")
     settings = settings_from(arguments)
-    assignment, oracle = assignment_and_oracle(arguments, settings)
-    found = _found(arguments, assignment)
-    out = arguments.out
+    if arguments.assignment:
+        load_assignment(arguments.assignment)  # a lesson that is not there is refused first
+    installed = installed_lessons()
+    found = _found(arguments, installed)
+    batches = sort_by_lesson(found.submissions, installed, arguments.assignment)
+    several = len(batches) > 1
+    if several:
+        counts = ", ".join(f"{b.lesson} ({len(b.submissions)})" for b in batches)
+        print(f"These submissions answer {len(batches)} lessons: {counts}. Each lesson is graded "
+              f"into a folder of its own under {arguments.out}.", file=sys.stderr)
+    codes, results = [], []
+    for number, batch in enumerate(batches):
+        out = arguments.out / batch.lesson if several else arguments.out
+        if batch.assignment is None:
+            print(f"{len(batch.submissions)} submission(s) answer the lesson {batch.lesson!r}, "
+                  f"which cannot be loaded, and were not graded: {batch.problem}",
+                  file=sys.stderr)
+            codes.append(EXIT_GRADER_FAILED)
+            continue
+        code, graded = _grade_lesson(arguments, settings, batch, out, first=number == 0)
+        codes.append(code)
+        results += graded
+    if arguments.junit:
+        write_junit(arguments.junit, results)
+    return max(codes)
+
+
+def _grade_lesson(arguments: argparse.Namespace, settings: Settings, batch: LessonBatch,
+                  out: Path, first: bool) -> tuple[int, list[SubmissionResult]]:
+    """Grade one lesson's submissions into ``out``: the exit code, and the results."""
+    assignment, oracle = assignment_and_oracle(arguments, settings, batch.assignment)
     out.mkdir(parents=True, exist_ok=True)
-    total = len(found.submissions)
+    total = len(batch.submissions)
     print(f"Grading {total} submission(s) for {assignment.name!r} with {arguments.jobs} job(s), "
           f"against the {SOURCES[oracle.mode]}...", file=sys.stderr)
-    print(sandbox_line(settings), file=sys.stderr)
+    if first:
+        print(sandbox_line(settings), file=sys.stderr)
     started = time.perf_counter()
     cache = ResultCache.for_run(out, assignment, settings, reuse=not arguments.force,
                                 mode=oracle.mode)
-    kept, pending = cache.reuse(found.submissions)
+    kept, pending = cache.reuse(batch.submissions)
     if kept:
         print(f"{len(kept)} of them are unchanged since they were graded into {out}; their "
               "results are kept (--force regrades them).", file=sys.stderr)
@@ -108,8 +141,6 @@ def run(arguments: argparse.Namespace) -> int:
     finally:
         record.progress.close()
     results, elapsed = record.results, time.perf_counter() - started
-    if arguments.junit:
-        write_junit(arguments.junit, results)
     print(summary_table(assignment, results))
     print("\n" + statistics_table(exercise_statistics(assignment, results)))
     write_summary(out / "summary.json", assignment, results, {
@@ -123,5 +154,5 @@ def run(arguments: argparse.Namespace) -> int:
     failed = [r.id for r in results if r.status == "grader error"]
     if failed:
         print(f"The grader itself failed on: {', '.join(failed)}", file=sys.stderr)
-        return EXIT_GRADER_FAILED
-    return EXIT_OK
+        return EXIT_GRADER_FAILED, results
+    return EXIT_OK, results

@@ -14,15 +14,15 @@ from ..judge.oracle import Oracle, make_oracle
 from ..kernel.sandbox import check_mode, unavailable_because
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
-from ..model.lessons import assignment_name, load_assignment
 from ..model.settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
 
 SOURCES = {"reference": "reference solutions", "stored outputs": "outputs stored with the assignment"}
 
 
-def add_assignment_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assignment", default=None,
-                        help="which assignment the notebooks answer (default: the only one)")
+def add_assignment_option(parser: argparse.ArgumentParser, help: str = "") -> None:
+    parser.add_argument("--assignment", "--lesson", default=None, metavar="NAME",
+                        help=help or "the lesson the notebooks answer (default: each "
+                        "notebook's own, from its metadata or the functions it defines)")
 
 
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
@@ -83,12 +83,11 @@ def sandbox_line(settings: Settings) -> str:
     return "Kernels run in the sandbox: no network, only their own folder, an unprivileged user."
 
 
-def assignment_and_oracle(arguments: argparse.Namespace,
-                          settings: Settings) -> tuple[Assignment, Oracle]:
-    """The assignment the arguments mean, cut to its chosen exercises, and where its expected
-    outputs come from; refused now if that source cannot serve the settings."""
-    name = assignment_name(arguments.assignment)
-    assignment = load_assignment(name).only(arguments.exercise)
+def assignment_and_oracle(arguments: argparse.Namespace, settings: Settings,
+                          assignment: Assignment) -> tuple[Assignment, Oracle]:
+    """The assignment cut to the exercises the arguments choose, and where its expected outputs
+    come from; refused now if that source cannot serve the settings."""
+    assignment = assignment.only(arguments.exercise)
     oracle = make_oracle(assignment, use_reference=not arguments.without_solutions)
     oracle.ensure_usable(settings.max_examples)
     return assignment, oracle

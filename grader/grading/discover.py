@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,27 +32,28 @@ def _notebooks_in(folder: Path) -> list[Path]:
     )
 
 
-def _from_folder(folder: Path, preferred_name: str) -> Submission:
+def _from_folder(folder: Path, handouts: Collection[str]) -> Submission:
     notebooks = _notebooks_in(folder)
     if len(notebooks) == 1:
         return Submission(folder.name, notebooks[0])
-    preferred = [path for path in notebooks if path.name == preferred_name]
+    preferred = [path for path in notebooks if path.name in handouts]
     if len(preferred) == 1:
         return Submission(folder.name, preferred[0])
     if not notebooks:
         return Submission(folder.name, folder, "the folder holds no notebook (*.ipynb)")
     names = ", ".join(str(path.relative_to(folder)) for path in notebooks)
+    keep = f"keep one, or name it {' or '.join(sorted(handouts))}" if handouts else "keep one"
     return Submission(
-        folder.name, folder,
-        f"the folder holds {len(notebooks)} notebooks ({names}); keep one, or name it "
-        f"{preferred_name}",
+        folder.name, folder, f"the folder holds {len(notebooks)} notebooks ({names}); {keep}"
     )
 
 
-def find_submissions(paths: list[Path], preferred_name: str = "") -> Found:
+def find_submissions(paths: list[Path], handouts: Collection[str] = ()) -> Found:
     """Notebooks directly in each folder (id: file stem) and one per sub-folder (id: its name).
 
-    A path may also be a single notebook. Ids are made unique by numbering repeats.
+    A path may also be a single notebook. In a sub-folder with several notebooks, the one named
+    like a lesson's handout (one of ``handouts``) is the submission. Ids are made unique by
+    numbering repeats.
     """
     submissions: list[Submission] = []
     skipped: list[Path] = []
@@ -65,7 +67,7 @@ def find_submissions(paths: list[Path], preferred_name: str = "") -> Found:
                 if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
                     continue
                 if entry.is_dir():
-                    submissions.append(_from_folder(entry, preferred_name))
+                    submissions.append(_from_folder(entry, handouts))
                 elif entry.suffix == ".ipynb":
                     submissions.append(Submission(entry.stem, entry))
                 else:

@@ -58,7 +58,7 @@ def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings:
         settings.sandbox,
         settings.process_limit,
         readable=[assignment.folder.parent],  # the assignment's package, for the self-check
-        hidden=[folder for folder in [assignment.reference_files().package] if folder],
+        hidden=list(assignment.reference_files().packages),
     )
     return NotebookRun(
         notebook,

@@ -73,11 +73,12 @@ class Exercise:
 
 @dataclass(frozen=True)
 class ReferenceFiles:
-    """The installed reference solutions: the module's file, and its top-level package's folder
-    (which a sandboxed kernel must not see)."""
+    """The installed reference solutions: the module's file, and every folder of its top-level
+    package (``solutions`` is a namespace package, so it may have several), which a sandboxed
+    kernel must not see."""
 
     module: Path | None
-    package: Path | None
+    packages: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
@@ -165,10 +166,10 @@ class Assignment:
                 return None
 
         module, package = origin(self.reference), origin(self.reference.split(".")[0])
+        folders = list(package.submodule_search_locations or []) if package else []
         return ReferenceFiles(
             Path(module.origin) if module and module.origin else None,
-            Path(package.origin).parent
-            if package and package.origin and package.submodule_search_locations else None,
+            tuple(Path(folder) for folder in folders if Path(folder).is_dir()),
         )
 
     def reference_functions(self) -> dict[str, Callable]:

@@ -1,1 +1,0 @@
-"""Assignments the grader knows: one package per lesson, each defining ``ASSIGNMENT``."""

@@ -1,0 +1,77 @@
+"""Sort a batch of submissions by the lesson each one answers, so a mixed folder grades whole.
+
+Each notebook is recognised on its own (its metadata, else the graded functions it defines; see
+``model.lessons``). One that cannot be recognised, such as an empty or corrupt file, goes with
+the lesson most of the batch answers, so it still gets its row and its status there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from ..model.assignment import Assignment
+from ..model.errors import UsageError
+from ..model.lessons import Installed, lesson_in_metadata, load_assignment, recognise
+from .discover import Submission
+
+
+@dataclass(frozen=True)
+class LessonBatch:
+    """The submissions that answer one lesson."""
+
+    lesson: str
+    submissions: tuple[Submission, ...]
+    assignment: Assignment | None = None  # None when the lesson cannot be loaded
+    problem: str = ""  # why it cannot be loaded
+
+
+def _notebook_json(submission: Submission) -> dict:
+    if submission.problem or submission.path.suffix != ".ipynb":
+        return {}
+    try:
+        notebook = json.loads(submission.path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return notebook if isinstance(notebook, dict) else {}
+
+
+def _lesson_of(submission: Submission, installed: Installed) -> str:
+    """The lesson the submission answers: a loadable one it is recognised as, or the one its
+    metadata names if that one cannot be loaded, or ""."""
+    notebook = _notebook_json(submission)
+    named = lesson_in_metadata(notebook)
+    if named in installed.broken:
+        return named
+    return recognise(notebook, installed.lessons)
+
+
+def sort_by_lesson(submissions: tuple[Submission, ...], installed: Installed,
+                   requested: str | None = None) -> list[LessonBatch]:
+    """The submissions grouped by lesson, lessons in order of name.
+
+    With ``requested`` every submission is graded for that lesson, recognised or not.
+    """
+    if requested:
+        return [LessonBatch(requested, submissions, load_assignment(requested))]
+    lessons = {submission: _lesson_of(submission, installed) for submission in submissions}
+    counts = Counter(lesson for lesson in lessons.values() if lesson)
+    if counts:
+        fallback = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+    elif len(installed.lessons) == 1 and not installed.broken:
+        fallback = installed.lessons[0].name
+    else:
+        names = ", ".join(installed.names()) or "none"
+        raise UsageError(
+            "cannot tell which lesson these notebooks answer (none names one in its metadata or "
+            f"defines a lesson's functions): say which with --assignment, one of {names}"
+        )
+    by_lesson: dict[str, list[Submission]] = {}
+    for submission, lesson in lessons.items():
+        by_lesson.setdefault(lesson or fallback, []).append(submission)
+    loaded = {lesson.name: lesson for lesson in installed.lessons}
+    return [
+        LessonBatch(name, tuple(found), loaded.get(name), installed.broken.get(name, ""))
+        for name, found in sorted(by_lesson.items())
+    ]
