@@ -7,7 +7,9 @@ import pytest
 from grader.model.budget import Budget
 from grader.judge.search import BATCH_SECONDS, run_check
 from grader.judge.exercises import check_exercises
+from grader.model.results import SubmissionResult
 from grader.model.settings import Settings
+from grader.output.report import feedback_markdown
 from solutions import convolutions as reference
 
 from test_check import flipped_convolve
@@ -138,3 +140,22 @@ def test_once_the_submission_budget_is_spent_the_sub_checks_left_time_out_unrun(
         for check in checks[2:]
     )
     assert clock.now <= 100 + 1.0
+
+
+def test_an_exercise_still_as_handed_out_is_not_called_and_gets_one_line(assignment):
+    clock = FakeClock()
+    callers = reference_callers(assignment, clock, seconds_per_call=0.0)
+    results, _ = check_exercises(assignment, callers, stored_oracle(assignment), DEFAULTS,
+                                 untouched={"get_subimages"})
+    untouched = results[0]
+    assert callers.callers["get_subimages"].ran == []
+    assert untouched.points == 0
+    assert untouched.problem == "`get_subimages` is still as handed out: fill in its exercise cell."
+    feedback = feedback_markdown(SubmissionResult("someone", "", "graded", results))
+    section = feedback.split("## `get_subimages`")[1].split("## `convolve`")[0]
+    assert section.strip().splitlines() == [
+        ": 0 / 3", "", "`get_subimages` is still as handed out: fill in its exercise cell."
+    ]
+    # The exercises built on it are checked with its correct windows standing in.
+    assert [check.status for e in results[1:] for check in e.checks] == ["passed"] * 6
+    assert all(check.stand_ins for e in results[1:] for check in e.checks)

@@ -44,18 +44,18 @@ def all_not_checked(assignment: Assignment, problem: str) -> tuple[ExerciseResul
     return tuple(not_checked(exercise, problem) for exercise in assignment.exercises)
 
 
-def _missing_message(name: str, kind: str, callables: list[str], untouched: bool) -> str:
+def _missing_message(name: str, kind: str, callables: list[str]) -> str:
     if kind != "missing":
         return f"`{name}` is a {kind}, not a function."
     message = f"`{name}` is not defined after running the notebook."
     close = difflib.get_close_matches(name, callables, n=1)
     if close:
         message += f" Did you mean `{close[0]}`? Rename it to `{name}`."
-    if untouched:
-        message += " Its exercise cell is still as handed out: fill it in."
-    else:
-        message += " Check that the cell defining it runs without an error."
-    return message
+    return message + " Check that the cell defining it runs without an error."
+
+
+def untouched_message(name: str) -> str:
+    return f"`{name}` is still as handed out: fill in its exercise cell."
 
 
 @dataclass(frozen=True)
@@ -123,17 +123,18 @@ def check_until_lost(
     lost: Loss | None = None
     for exercise in order:
         kind = kinds[exercise.name]
-        if kind != "callable":
-            problem = _missing_message(exercise.name, kind, callables, exercise.name in untouched)
+        if exercise.name in untouched:  # not run: its verdict would say nothing new
+            results[exercise.name] = not_checked(exercise, untouched_message(exercise.name),
+                                                 undefined=kind == "missing")
+        elif kind != "callable":
+            problem = _missing_message(exercise.name, kind, callables)
             results[exercise.name] = not_checked(exercise, problem, undefined=kind == "missing")
         else:
             failing = tuple(s for s in exercise.stand_ins if not passed[s.function])
             checks, lost = _check_exercise(exercise, failing, caller, oracle, settings, budget)
-            notes = [f"{lost.message()} That sub-check fails; the ones after it were not run."
-                     ] if lost else []
-            if exercise.name in untouched and any(c.status != "passed" for c in checks):
-                notes.append("Its exercise cell is still as handed out: fill it in.")
-            results[exercise.name] = ExerciseResult(exercise.name, checks, " ".join(notes))
+            note = (f"{lost.message()} That sub-check fails; the ones after it were not run."
+                    if lost else "")
+            results[exercise.name] = ExerciseResult(exercise.name, checks, note)
         passed[exercise.name] = all(c.status == "passed" for c in results[exercise.name].checks)
         if lost:
             break

@@ -136,6 +136,10 @@ def feedback_markdown(result: SubmissionResult) -> str:
                 c.counterexample for c in exercise.checks if c.status in ("failed", "timeout")
             )
             out += [stand_in_note(exercise.name, exercise.stand_ins, shown), ""]
+        if exercise.problem and all(
+            c.status == "error" and c.message == exercise.problem for c in exercise.checks
+        ):  # nothing ran: the one line above says why
+            continue
         for check in exercise.checks:
             out.append(
                 f"- **{_MARK[check.status]}** {check.name} ({points(check.points)}/"
