@@ -17,6 +17,11 @@ class AssignmentError(GraderError):
     """An assignment folder is missing or does not define what the grader needs."""
 
 
+class AuthoringError(GraderError):
+    """A solved notebook or a lesson definition cannot be made into a lesson as it is: a marker
+    without its partner, an exercise no cell defines, a strategy that draws no tuple."""
+
+
 class UnreadableNotebook(GraderError):
     """A submission file is not a notebook the grader can execute."""
 
