@@ -1,2 +1,3 @@
 """Writing lessons: the handout made from the solved notebook's solution markers (``markers``,
-``handout``)."""
+``handout``), the reference module (``reference``), ``grade assign`` (``assign``), and checks of
+a lesson's parts without kernels (``definition``, ``validate``)."""

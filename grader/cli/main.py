@@ -11,9 +11,10 @@ import argparse
 import sys
 
 from ..model.errors import GraderError
-from . import check, freeze, grade
+from . import assign, check, freeze, grade, validate
 
-COMMANDS = {"check": check, "freeze": freeze}  # grade itself is the default
+# grade itself is the default
+COMMANDS = {"check": check, "freeze": freeze, "assign": assign, "validate": validate}
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
 
