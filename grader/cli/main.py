@@ -11,10 +11,10 @@ import argparse
 import sys
 
 from ..model.errors import GraderError
-from . import assign, check, freeze, grade, validate
+from . import assign, check, freeze, grade, new, validate
 
 # grade itself is the default
-COMMANDS = {"check": check, "freeze": freeze, "assign": assign, "validate": validate}
+COMMANDS = {"check": check, "freeze": freeze, "new": new, "assign": assign, "validate": validate}
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
 
