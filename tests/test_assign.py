@@ -8,7 +8,7 @@ import pytest
 import grader.cli.assign
 from grader.authoring.assign import Verdict
 from grader.cli import main
-from lessons import NAME, tiny_solved  # noqa: F401  (a fixture)
+from lessons import NAME, tiny_solved, write_tiny_lesson  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
@@ -85,6 +85,16 @@ def test_assign_refuses_a_lesson_that_does_not_exist_yet(tiny_solved, graded, ca
         "grade: error: there is no lesson 'shapes' (no assignments/shapes/__init__.py on the "
         "Python path): run `grade new shapes` first"])
     assert graded == []
+
+
+def test_assign_says_when_the_lesson_beside_the_notebook_is_not_on_the_path(tmp_path, graded,
+                                                                          capsys):
+    solved = write_tiny_lesson(tmp_path)
+    assert main(["assign", str(solved), "--lesson", "tiny"]) == 2
+    root = tmp_path.resolve()
+    assert outputs(capsys) == ([], [
+        f"grade: error: the lesson 'tiny' is in {root / 'assignments'}, which is not on the "
+        f"Python path: add {root} to PYTHONPATH (PYTHONPATH={root} grade assign ...)"])
 
 
 def test_assign_refuses_a_lesson_other_than_the_notebooks_own(tiny_solved, graded, capsys):

@@ -49,6 +49,11 @@ def lesson_for(solved: nbformat.NotebookNode, requested: str | None, path: Path)
                          "it defines no installed lesson's functions): say which with --lesson "
                          "NAME")
     if name not in available_assignments():
+        root = path.resolve().parent.parent  # the course the solved notebook lies in
+        if (root / "assignments" / name / "__init__.py").is_file():
+            raise UsageError(f"the lesson {name!r} is in {root / 'assignments'}, which is not on "
+                             f"the Python path: add {root} to PYTHONPATH (PYTHONPATH={root} grade "
+                             "assign ...)")
         raise UsageError(f"there is no lesson {name!r} (no assignments/{name}/__init__.py on the "
                          f"Python path): run `grade new {name}` first")
     return name
