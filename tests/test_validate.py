@@ -148,6 +148,12 @@ def test_reference_that_is_not_there(tiny):
                             "it by hand")
 
 
+def test_reference_that_fails_as_it_is_imported(tiny):
+    write_reference(tiny, "HELPER = undefined_name\n")
+    assert validate(tiny) == ["importing the reference solutions.tiny raised NameError: name "
+                              "'undefined_name' is not defined: fix the reference"]
+
+
 def test_strategy_that_draws_a_bare_array_instead_of_a_tuple(tiny):
     bare = hnp.arrays(np.int64, 3)
     assert validate(with_check(tiny, "sum_all", inputs=bare)) == [

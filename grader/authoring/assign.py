@@ -95,8 +95,7 @@ def write_handout_and_reference(solved: nbformat.NotebookNode, path: Path,
         reference.parent.mkdir(parents=True, exist_ok=True)
         reference.write_text(source, encoding="utf-8")
         importlib.invalidate_caches()
-        if assignment.reference in sys.modules:  # written again while this process runs
-            importlib.reload(sys.modules[assignment.reference])
+        sys.modules.pop(assignment.reference, None)  # imported anew if this process had it
     return handout, reference, written
 
 

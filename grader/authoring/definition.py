@@ -17,6 +17,7 @@ from hypothesis.strategies import SearchStrategy
 from ..judge.draws import draw_inputs
 from ..judge.oracle import call_reference
 from ..model.assignment import Assignment, Exercise, SubCheck
+from ..model.errors import AssignmentError
 from ..model.literals import literal
 
 SAMPLE = 5  # inputs drawn per sub-check: enough to see what a strategy draws, and fast
@@ -85,6 +86,18 @@ def _reference_problem(exercise: Exercise, check: SubCheck, drawn: tuple,
             return (f"{name}: the reference's own output fails the sub-check's comparator "
                     f"({mismatch.reason}): fix the reference or the comparator")
     return ""
+
+
+def load_references(assignment: Assignment) -> tuple[dict[str, Callable] | None, str]:
+    """The lesson's reference functions, or None and why they cannot be had (one line)."""
+    try:
+        return assignment.reference_functions(), ""
+    except AssignmentError as error:
+        return None, (f"{error}: run `grade assign` on the solved notebook to write it, or "
+                      "write it by hand")
+    except Exception as error:  # the module's own code failed as it was imported
+        return None, (f"importing the reference {assignment.reference} raised "
+                      f"{_error(error)}: fix the reference")
 
 
 def definition_problems(assignment: Assignment,

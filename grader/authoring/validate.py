@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..judge.freeze import stale_checks
@@ -19,7 +19,7 @@ from ..model.assignment import Assignment
 from ..model.errors import AssignmentError, UnreadableNotebook
 from ..model.lessons import lesson_in_metadata
 from ..model.settings import DEFAULT_PROFILE, PROFILES
-from .definition import definition_problems
+from .definition import definition_problems, load_references
 from .handout import EXERCISE_TAG, cell_label, tags, top_level_functions
 from .reference import outside_solutions
 
@@ -137,22 +137,11 @@ def file_problems(assignment: Assignment) -> list[str]:
     return problems
 
 
-def _references(assignment: Assignment) -> tuple[dict[str, Callable] | None, str]:
-    try:
-        return assignment.reference_functions(), ""
-    except AssignmentError as error:
-        return None, (f"{error}: run `grade assign` on the solved notebook to write it, or "
-                      "write it by hand")
-    except Exception as error:  # the module's own code failed on import
-        return None, (f"importing the reference {assignment.reference} raised "
-                      f"{type(error).__name__}: {error}: fix the reference")
-
-
 def validate(assignment: Assignment) -> list[str]:
     """Every problem of the lesson, one line each naming the fix; [] when its parts agree."""
     problems = handout_problems(assignment)
     where = outside_solutions(assignment)
-    references, missing = _references(assignment)
+    references, missing = load_references(assignment)
     problems += [problem for problem in (where, missing) if problem]
     found = definition_problems(assignment, references)
     problems += found

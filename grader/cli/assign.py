@@ -15,9 +15,9 @@ from ..authoring.assign import (
     verify,
     write_handout_and_reference,
 )
-from ..authoring.definition import definition_problems
+from ..authoring.definition import definition_problems, load_references
 from ..kernel.notebook import read_notebook
-from ..model.errors import AssignmentError, UsageError
+from ..model.errors import UsageError
 from ..model.lessons import load_assignment
 from ..model.settings import DEFAULT_PROFILE, PROFILES
 from .options import add_assignment_option, sandbox_line
@@ -56,10 +56,8 @@ def run(arguments: argparse.Namespace) -> int:
     print(f"Wrote the reference {reference}." if written else
           f"Kept the hand-written reference {reference}; the solved notebook's verdict below "
           "shows whether they agree.")
-    try:
-        problems = definition_problems(assignment, assignment.reference_functions())
-    except AssignmentError as error:
-        problems = [str(error)]
+    references, missing = load_references(assignment)
+    problems = [missing] if missing else definition_problems(assignment, references)
     if not problems:
         try:
             stored = store_expected(assignment)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..authoring.definition import definition_problems
+from ..authoring.definition import definition_problems, load_references
 from ..judge.freeze import current_examples, stale_checks
 from ..judge.stored import load_examples, save_examples
 from ..model.assignment import Assignment
@@ -49,7 +49,8 @@ def run(arguments: argparse.Namespace) -> int:
     for assignment in lessons:
         try:
             # a mistake in the lesson's definition reads as a message, not a traceback
-            problems = definition_problems(assignment, assignment.reference_functions())
+            references, missing = load_references(assignment)
+            problems = [missing] if missing else definition_problems(assignment, references)
             for problem in problems:
                 print(f"{assignment.name}: {problem}", file=sys.stderr)
             codes.append(EXIT_STALE if problems else _check(assignment) if arguments.check

@@ -18,8 +18,9 @@ class AssignmentError(GraderError):
 
 
 class AuthoringError(GraderError):
-    """A solved notebook or a lesson definition cannot be made into a lesson as it is: a marker
-    without its partner, an exercise no cell defines, a strategy that draws no tuple."""
+    """A solved notebook or a lesson cannot be made into a handout or a release as it is: a
+    marker without its partner, an exercise no cell defines, a reference outside ``solutions``,
+    stored outputs out of date."""
 
 
 class UnreadableNotebook(GraderError):
