@@ -112,11 +112,14 @@ def git_ignored(path: Path) -> bool:
 
 
 def file_problems(assignment: Assignment) -> list[str]:
-    """The data files and stored outputs exist in the lesson's folder and would be packaged."""
+    """The data files and stored outputs exist in the lesson's folder, and they and the
+    handout would be packaged."""
     problems = []
-    for name in (*assignment.data_files, assignment.expected_file):
+    for name in (assignment.notebook, *assignment.data_files, assignment.expected_file):
         path = assignment.folder / name
         parts = Path(name).parts
+        if name == assignment.notebook and not path.is_file():
+            continue  # said by handout_problems
         if Path(name).is_absolute() or ".." in parts:
             problems.append(f"the data file {name} lies outside the lesson's folder "
                             f"{assignment.folder}: move it there and name it relative to it")
@@ -144,9 +147,7 @@ def validate(assignment: Assignment) -> list[str]:
     references, missing = load_references(assignment)
     problems += [problem for problem in (where, missing) if problem]
     found = definition_problems(assignment, references)
-    problems += found
-    files = file_problems(assignment)
-    problems += files
+    problems += found + file_problems(assignment)
     stored = assignment.expected_path()
     if references is not None and not found and stored.is_file():
         try:
