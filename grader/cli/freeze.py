@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..authoring.definition import definition_problems, load_references
 from ..judge.freeze import current_examples, stale_checks
 from ..judge.stored import load_examples, save_examples
 from ..model.assignment import Assignment
@@ -47,7 +48,12 @@ def run(arguments: argparse.Namespace) -> int:
         print(f"{name}: {why}", file=sys.stderr)
     for assignment in lessons:
         try:
-            codes.append(_check(assignment) if arguments.check
+            # a mistake in the lesson's definition reads as a message, not a traceback
+            references, missing = load_references(assignment)
+            problems = [missing] if missing else definition_problems(assignment, references)
+            for problem in problems:
+                print(f"{assignment.name}: {problem}", file=sys.stderr)
+            codes.append(EXIT_STALE if problems else _check(assignment) if arguments.check
                          else _store(assignment, arguments.redraw))
         except AssignmentError as error:  # this lesson's problem; the others go on
             print(f"{assignment.name}: {error}", file=sys.stderr)

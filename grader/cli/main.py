@@ -11,9 +11,11 @@ import argparse
 import sys
 
 from ..model.errors import GraderError
-from . import check, freeze, grade
+from . import assign, check, freeze, grade, new, release, validate
 
-COMMANDS = {"check": check, "freeze": freeze}  # grade itself is the default
+# grade itself is the default
+COMMANDS = {"check": check, "freeze": freeze, "new": new, "assign": assign, "validate": validate,
+            "release": release}
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
 

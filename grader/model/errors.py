@@ -17,6 +17,12 @@ class AssignmentError(GraderError):
     """An assignment folder is missing or does not define what the grader needs."""
 
 
+class AuthoringError(GraderError):
+    """A solved notebook or a lesson cannot be made into a handout or a release as it is: a
+    marker without its partner, an exercise no cell defines, a reference outside ``solutions``,
+    stored outputs out of date."""
+
+
 class UnreadableNotebook(GraderError):
     """A submission file is not a notebook the grader can execute."""
 
