@@ -30,7 +30,9 @@ class _Interrupted(BaseException):
 
 
 def _raised(error: BaseException) -> Raised:
-    frames = traceback.extract_tb(error.__traceback__)[1:]  # the caller's own frame left out
+    # As the kernel code reports it: the caller's own frame and library frames left out.
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)[1:]
+              if "site-packages" not in frame.filename]
     where = f"line {frames[-1].lineno} of {frames[-1].name}: {frames[-1].line}" if frames else ""
     missing = getattr(error, "name", None) if isinstance(error, NameError) else None
     return Raised(f"{type(error).__name__}: {error}"[:500], where[:500], missing or "")
