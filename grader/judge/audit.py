@@ -3,9 +3,9 @@
 Each mutant of a reference function (see ``mutants``) and each mistake the lesson declares
 (``Assignment.mistakes``) is checked the way a submission is, by ``run_check`` on every
 sub-check of its exercise, on the stored inputs with the reference's outputs; only the function
-runs here, in the grader's process, through the transport the in-notebook self-check uses,
-instead of in a kernel. Each is checked as the only mistake: the other functions it calls are
-the reference's, so no stand-ins are needed.
+runs here, in the grader's process (see ``kernel.in_process``), instead of in a kernel. Each is
+checked as the only mistake: the other functions it calls are the reference's, so no stand-ins
+are needed.
 
 A mutant is killed when a sub-check fails it; equivalent when every sub-check passes it and it
 gives the reference's outputs on every stored input (to rounding: such a mutant is no mistake);
