@@ -4,6 +4,7 @@ from .grading.pipeline import grade_submission
 from .model.assignment import Assignment, Exercise, StandIn, SubCheck
 from .model.errors import GraderError
 from .model.lessons import load_assignment
+from .model.mistakes import Mistake
 from .model.results import CheckResult, ExerciseResult, SubmissionResult
 from .model.settings import PROFILES, Settings
 from .selfcheck import check
@@ -15,6 +16,7 @@ __all__ = [
     "Exercise",
     "ExerciseResult",
     "GraderError",
+    "Mistake",
     "Settings",
     "StandIn",
     "SubCheck",

@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 from grader.model.assignment import Assignment, Exercise, StandIn, SubCheck
 from grader.model.compare import close, same_shape
+from grader.model.mistakes import Mistake
 
 MAX_SIDE = 10
 
@@ -189,5 +190,42 @@ ASSIGNMENT = Assignment(
             ),
             stand_ins=(_windows_of_the_template_call,),
         ),
+    ),
+    mistakes=tuple(
+        Mistake(exercise, name, description, f"solutions.convolutions_mistakes:{function}")
+        for exercise, name, function, description in (
+            ("get_subimages", "one window short", "windows_one_short",
+             "The loops run to H - kh and W - kw, missing the last row and column of windows."),
+            ("get_subimages", "height for width", "windows_height_for_width",
+             "The image's height bounds both loops, as if every image were square."),
+            ("get_subimages", "windows transposed", "windows_transposed",
+             "Each window is transposed."),
+            ("get_subimages", "kernel shape swapped", "windows_kernel_shape_swapped",
+             "The window's height and width are taken the wrong way round."),
+            ("get_subimages", "image made uint8", "windows_of_uint8",
+             "The image is converted to uint8, so a float image's pixels become 0."),
+            ("convolve", "flipped kernel", "flipped_kernel",
+             "The kernel is turned half a turn, as the textbook convolution does."),
+            ("convolve", "transposed kernel", "transposed_kernel",
+             "The kernel is transposed."),
+            ("convolve", "mean, not sum", "mean_not_sum",
+             "Each window's products are averaged instead of added up."),
+            ("convolve", "same-size output", "same_size_output",
+             "The image is padded with zeros so that the output keeps its size."),
+            ("convolve", "integer result", "integer_result",
+             "The result is stored in an integer array."),
+            ("convolve", "result in the image's dtype", "result_in_image_dtype",
+             "The result has the image's dtype, so a uint8 image wraps it."),
+            ("template_match", "no de-meaning", "no_demeaning",
+             "Neither the template nor the windows are de-meaned: plain convolution."),
+            ("template_match", "flipped template", "flipped_template",
+             "The template is turned half a turn, as textbook convolution turns a kernel."),
+            ("template_match", "squared differences", "squared_differences",
+             "The sum of squared differences between window and template, another measure."),
+            ("template_match", "normalised", "normalised_correlation",
+             "Each value is divided by the norms of the window and the template."),
+            ("template_match", "uint8 products", "uint8_products",
+             "The sum of products is taken in a uint8 template's own dtype, which wraps."),
+        )
     ),
 )

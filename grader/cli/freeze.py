@@ -11,9 +11,8 @@ from ..judge.freeze import current_examples, stale_checks
 from ..judge.stored import load_examples, save_examples
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError
-from ..model.lessons import installed_lessons, load_assignment
 from ..model.settings import DEFAULT_PROFILE, PROFILES
-from .options import add_assignment_option
+from .options import add_assignment_option, chosen_lessons
 
 USAGE = "grade freeze [--check | --redraw] [--lesson NAME]"
 SUMMARY = "store the expected outputs a student's install grades with, or --check them"
@@ -38,14 +37,8 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    if arguments.assignment:
-        lessons, broken = [load_assignment(arguments.assignment)], {}
-    else:
-        installed = installed_lessons()
-        lessons, broken = list(installed.lessons), installed.broken
+    lessons, broken = chosen_lessons(arguments.assignment)
     codes = [EXIT_STALE for _ in broken]
-    for name, why in broken.items():
-        print(f"{name}: {why}", file=sys.stderr)
     for assignment in lessons:
         try:
             # a mistake in the lesson's definition reads as a message, not a traceback

@@ -11,11 +11,11 @@ import argparse
 import sys
 
 from ..model.errors import GraderError
-from . import assign, check, freeze, grade, new, release, validate
+from . import assign, audit, check, freeze, grade, new, release, validate
 
 # grade itself is the default
 COMMANDS = {"check": check, "freeze": freeze, "new": new, "assign": assign, "validate": validate,
-            "release": release}
+            "audit": audit, "release": release}
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
 

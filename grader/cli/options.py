@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 
 from ..judge.oracle import Oracle, make_oracle
 from ..kernel.sandbox import check_mode, unavailable_because
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
+from ..model.lessons import installed_lessons, load_assignment
 from ..model.settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
 
 SOURCES = {"reference": "reference solutions", "stored outputs": "outputs stored with the assignment"}
@@ -23,6 +25,17 @@ def add_assignment_option(parser: argparse.ArgumentParser, help: str = "") -> No
     parser.add_argument("--assignment", "--lesson", default=None, metavar="NAME",
                         help=help or "the lesson the notebooks answer (default: each "
                         "notebook's own, from its metadata or the functions it defines)")
+
+
+def chosen_lessons(name: str | None) -> tuple[list[Assignment], dict[str, str]]:
+    """The lesson named, or every installed lesson; and the installed ones that cannot be
+    loaded, each with why, which are said on stderr."""
+    if name:
+        return [load_assignment(name)], {}
+    installed = installed_lessons()
+    for broken, why in installed.broken.items():
+        print(f"{broken}: {why}", file=sys.stderr)
+    return list(installed.lessons), dict(installed.broken)
 
 
 def add_grading_options(parser: argparse.ArgumentParser) -> None:

@@ -59,7 +59,9 @@ class _CutShort(BaseException):
     """Ends a search at once because its time or calls ran out."""
 
 
-def _judge(subcheck: SubCheck, arguments: tuple, expected, outcome: Outcome) -> Mismatch | None:
+def judge(subcheck: SubCheck, arguments: tuple, expected, outcome: Outcome) -> Mismatch | None:
+    """Why ``outcome`` fails the sub-check on ``arguments``, or None (a timeout is no mismatch:
+    it ends the sub-check another way)."""
     if isinstance(outcome, Returned):
         return subcheck.compare(arguments, np.asarray(expected), outcome.value)
     if isinstance(outcome, Raised):
@@ -67,7 +69,7 @@ def _judge(subcheck: SubCheck, arguments: tuple, expected, outcome: Outcome) -> 
         return Mismatch(f"raised {outcome.error}{where}")
     if isinstance(outcome, Rejected):
         return Mismatch(outcome.reason)
-    return None  # a timeout is not a mismatch; it stops the search (see below)
+    return None
 
 
 def _describe(outcome: Outcome) -> str:
@@ -96,12 +98,17 @@ def _counterexample(exercise, arguments, expected, outcome: Outcome, problem: Mi
 def _examine(exercise, subcheck, arguments, expected, outcome) -> Counterexample | None:
     if isinstance(outcome, TimedOut):
         return _counterexample(exercise, arguments, expected, outcome, Mismatch("timed out"))
-    problem = _judge(subcheck, arguments, expected, outcome)
+    problem = judge(subcheck, arguments, expected, outcome)
     return problem and _counterexample(exercise, arguments, expected, outcome, problem)
 
 
 def _size(arguments: tuple) -> int:
     return sum(np.size(value) for value in arguments)
+
+
+def smallest_first(inputs: Sequence[tuple]) -> list[int]:
+    """The positions of ``inputs`` in the order a sub-check tries them: smallest first."""
+    return sorted(range(len(inputs)), key=lambda position: _size(inputs[position]))
 
 
 def _shapes(exercise: Exercise, arguments: tuple) -> str:
@@ -206,7 +213,8 @@ def run_check(
     """
     budget = budget or unlimited()
     sub = _Sub(exercise, subcheck, caller, stand_ins or (lambda arguments: ()))
-    ordered = sorted(zip(examples.inputs, examples.expected), key=lambda pair: _size(pair[0]))
+    ordered = [(examples.inputs[position], examples.expected[position])
+               for position in smallest_first(examples.inputs)]
     judged, failure, pace = _try_fixed_inputs(sub, ordered, budget)
     if failure and isinstance(failure.outcome, TimedOut):
         return sub.result("timeout", failure)

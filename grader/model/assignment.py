@@ -18,6 +18,7 @@ from hypothesis.strategies import SearchStrategy
 
 from .compare import Comparator
 from .errors import AssignmentError, UsageError
+from .mistakes import Mistake
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class Assignment:
     # Exercises left out by ``only`` that the stand-ins of the graded ones need: they are
     # checked, to know whether they pass, but not graded or reported.
     helpers: tuple[Exercise, ...] = ()
+    # Typical wrong answers the sub-checks must fail (``grade audit`` tries them).
+    mistakes: tuple[Mistake, ...] = ()
 
     def __post_init__(self):
         self.checking_order()  # raises if a stand-in names no exercise, or they go round
