@@ -165,6 +165,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
         for failure in result.cell_failures:
             head = f" (`{failure.source_head}`)" if failure.source_head else ""
             out.append(f"- cell {failure.index}{head}: {failure.status}: {failure.error}")
+            if failure.note:
+                out.append(f"  {failure.note}")
         out.append("")
     return "\n".join(out)
 
