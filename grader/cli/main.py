@@ -11,9 +11,9 @@ import argparse
 import sys
 
 from ..model.errors import GraderError
-from . import check, freeze, grade
+from . import autograder, check, freeze, grade
 
-COMMANDS = {"check": check, "freeze": freeze}  # grade itself is the default
+COMMANDS = {"check": check, "freeze": freeze, "autograder": autograder}  # grade is the default
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
 
