@@ -1,5 +1,7 @@
 """The ``grade`` command's usage errors: exit code 2 and the exact line a user reads. No kernels."""
 
+import zipfile
+
 import pytest
 
 import grader.cli.grade
@@ -96,3 +98,29 @@ def test_without_solutions_other_max_examples_is_refused_before_grading(tmp_path
         "grade: error: without the reference solutions only the stored inputs can be checked: "
         "use --max-examples 100"
     ]
+
+
+def test_autograder_for_a_lesson_not_installed_is_a_usage_error(tmp_path, capsys):
+    assert main(["autograder", "--lesson", "nope", "--out", str(tmp_path / "a.zip")]) == 2
+    (line,) = error_lines(capsys)
+    assert line.startswith("grade: error: no lesson named 'nope'; installed: ")
+    assert not (tmp_path / "a.zip").exists()
+
+
+def test_autograder_visibility_must_be_one_gradescope_knows(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["autograder", "--visibility", "sometimes"])
+    assert exited.value.code == 2
+    assert "argument --visibility: invalid choice: 'sometimes'" in capsys.readouterr().err
+
+
+def test_autograder_tells_where_it_wrote_the_zip(tmp_path, capsys):
+    target = tmp_path / "out" / "autograder.zip"
+    assert main(["autograder", "--lesson", "convolutions", "--out", str(target)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0].startswith(f"Wrote {target} (")
+    assert captured.out.splitlines()[0].endswith(
+        "files) for the lesson 'convolutions': results visible, the autograder's output hidden.")
+    assert captured.err.startswith("Upload it as the autograder of a Gradescope programming "
+                                   "assignment")
+    assert zipfile.is_zipfile(target)

@@ -33,7 +33,8 @@ from .options import (
 )
 
 USAGE = "grade PATH... [options]"
-SUMMARY = "grade folders of submissions or single notebooks (the default command)"
+SUMMARY = ("grade folders of submissions, course platforms' downloads or single notebooks (the "
+           "default command)")
 EXIT_OK, EXIT_GRADER_FAILED = 0, 1
 
 
