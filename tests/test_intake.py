@@ -230,3 +230,11 @@ def test_a_zip_that_cannot_be_unpacked_is_a_usage_error(tmp_path, capsys):
         f"grade: error: cannot take the submissions in {fake}: it cannot be unpacked (File is "
         "not a zip file)"
     ]
+
+
+def test_members_left_out_of_a_zip_are_said_once(tmp_path):
+    archive = zipped(tmp_path / "s.zip", {"alice.ipynb": NOTEBOOK, "../evil.ipynb": NOTEBOOK})
+    intake = take_in([archive], HANDOUTS, tmp_path / "scratch")
+    assert [s.id for s in intake.found.submissions] == ["alice"]
+    assert intake.notes == (f"{archive}: left out 1 member(s) that are links or lead outside the "
+                            "zip: ../evil.ipynb",)

@@ -38,12 +38,17 @@ class _Scratch:
 
     def __init__(self, root: Path):
         self.root, self.count = root, itertools.count(1)
+        self.notes: list[str] = []  # members of a zip left out, said once to the user
 
     def folder(self, name: str) -> Path:
         return self.root / f"{next(self.count)}-{name}"
 
     def open_zip(self, archive: Path) -> Path:
-        return unpack_zip(archive, self.folder(archive.stem)).folder
+        unpacked = unpack_zip(archive, self.folder(archive.stem))
+        if unpacked.left_out:
+            self.notes.append(f"{archive}: left out {len(unpacked.left_out)} member(s) that are "
+                              f"links or lead outside the zip: {', '.join(unpacked.left_out)}")
+        return unpacked.folder
 
 
 def take_in(paths: list[Path], handouts: Collection[str], scratch: Path) -> Intake:
@@ -79,7 +84,8 @@ def take_in(paths: list[Path], handouts: Collection[str], scratch: Path) -> Inta
             found = find_submissions([folder], handouts, space.open_zip)
         submissions += found.submissions
         skipped += found.skipped
-    return Intake(Found(tuple(unique_ids(submissions)), tuple(skipped)), tuple(notes))
+    return Intake(Found(tuple(unique_ids(submissions)), tuple(skipped)),
+                  tuple(notes + space.notes))
 
 
 def _gradescope(folder: Path, handouts: Collection[str]) -> Found:
