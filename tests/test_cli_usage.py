@@ -1,5 +1,7 @@
 """The ``grade`` command's usage errors: exit code 2 and the exact line a user reads. No kernels."""
 
+import zipfile
+
 import pytest
 
 import grader.cli.grade
@@ -33,7 +35,7 @@ def test_folder_without_notebooks_is_a_usage_error(tmp_path, capsys):
     folder = tmp_path / "submissions"
     folder.mkdir()
     assert main([str(folder)]) == 2
-    assert error_lines(capsys) == [f"grade: error: no notebooks (*.ipynb) found under {folder}"]
+    assert error_lines(capsys) == [f"grade: error: no notebooks (*.ipynb) or scripts (*.py) found under {folder}"]
 
 
 def test_folder_of_other_files_says_what_it_skipped(tmp_path, capsys):
@@ -43,7 +45,7 @@ def test_folder_of_other_files_says_what_it_skipped(tmp_path, capsys):
     assert main([str(folder)]) == 2
     assert error_lines(capsys) == [
         "Skipped 1 file(s) that are not notebooks: notes.txt",
-        f"grade: error: no notebooks (*.ipynb) found under {folder}",
+        f"grade: error: no notebooks (*.ipynb) or scripts (*.py) found under {folder}",
     ]
 
 
@@ -79,7 +81,7 @@ def test_single_file_that_is_not_a_notebook_is_a_usage_error(tmp_path, capsys):
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
     assert main([str(notes)]) == 2
-    assert error_lines(capsys) == [f"grade: error: {notes} is not a notebook (.ipynb) or a folder of them"]
+    assert error_lines(capsys) == [f"grade: error: {notes} is not a notebook (.ipynb), a Python script (.py), a zip or a folder of them"]
 
 
 def test_unknown_profile_is_refused_by_argument_parsing(tmp_path, capsys):
@@ -96,3 +98,29 @@ def test_without_solutions_other_max_examples_is_refused_before_grading(tmp_path
         "grade: error: without the reference solutions only the stored inputs can be checked: "
         "use --max-examples 100"
     ]
+
+
+def test_autograder_for_a_lesson_not_installed_is_a_usage_error(tmp_path, capsys):
+    assert main(["autograder", "--lesson", "nope", "--out", str(tmp_path / "a.zip")]) == 2
+    (line,) = error_lines(capsys)
+    assert line.startswith("grade: error: no lesson named 'nope'; installed: ")
+    assert not (tmp_path / "a.zip").exists()
+
+
+def test_autograder_visibility_must_be_one_gradescope_knows(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["autograder", "--visibility", "sometimes"])
+    assert exited.value.code == 2
+    assert "argument --visibility: invalid choice: 'sometimes'" in capsys.readouterr().err
+
+
+def test_autograder_tells_where_it_wrote_the_zip(tmp_path, capsys):
+    target = tmp_path / "out" / "autograder.zip"
+    assert main(["autograder", "--lesson", "convolutions", "--out", str(target)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0].startswith(f"Wrote {target} (")
+    assert captured.out.splitlines()[0].endswith(
+        "files) for the lesson 'convolutions': results visible, the autograder's output hidden.")
+    assert captured.err.startswith("Upload it as the autograder of a Gradescope programming "
+                                   "assignment")
+    assert zipfile.is_zipfile(target)

@@ -59,10 +59,49 @@ def test_checkpoints_and_hidden_files_are_skipped_silently(tmp_path):
 
 
 def test_files_that_are_not_notebooks_are_reported_as_skipped(tmp_path):
-    make(tmp_path, "alice.ipynb", "notes.txt", "alice.py")
+    make(tmp_path, "alice.ipynb", "notes.txt", "marks.csv")
     found = find_submissions([tmp_path], [HANDOUT])
     assert [s.id for s in found.submissions] == ["alice"]
-    assert found.skipped == (tmp_path / "alice.py", tmp_path / "notes.txt")
+    assert found.skipped == (tmp_path / "marks.csv", tmp_path / "notes.txt")
+
+
+def test_a_python_script_is_a_submission_like_a_notebook(tmp_path):
+    make(tmp_path, "alice.ipynb", "bob.py")
+    found = find_submissions([tmp_path], [HANDOUT])
+    assert [(s.id, s.path) for s in found.submissions] == [
+        ("alice", tmp_path / "alice.ipynb"), ("bob", tmp_path / "bob.py")
+    ]
+
+
+def test_in_a_student_folder_the_notebook_is_graded_and_scripts_beside_it_are_its_own(tmp_path):
+    make(tmp_path, "carol/work.ipynb", "carol/helpers.py", "dave/convolutions.py",
+         "dave/helpers.py", "erin/main.py")
+    found = by_id(find_submissions([tmp_path], [HANDOUT]))
+    assert (found["carol"].path, found["carol"].folder) == (
+        tmp_path / "carol" / "work.ipynb", tmp_path / "carol")
+    assert found["dave"].path == tmp_path / "dave" / "convolutions.py"
+    assert found["erin"].path == tmp_path / "erin" / "main.py"
+
+
+def test_a_student_folder_with_two_scripts_and_no_notebook_gets_a_clear_problem(tmp_path):
+    make(tmp_path, "carol/a.py", "carol/b.py")
+    (carol,) = find_submissions([tmp_path], [HANDOUT]).submissions
+    assert carol.problem == (
+        "the folder holds 2 Python scripts and no notebook (a.py, b.py); keep one, or name it "
+        "convolutions.py"
+    )
+
+
+def test_a_notebook_directly_in_the_folder_has_no_folder_of_its_own(tmp_path):
+    make(tmp_path, "alice.ipynb")
+    (alice,) = find_submissions([tmp_path], [HANDOUT]).submissions
+    assert alice.folder is None
+
+
+def test_ids_are_the_same_however_accents_are_stored(tmp_path):
+    make(tmp_path, "Jose\u0301 Nu\u0301n\u0303ez.ipynb")  # as macOS stores the name
+    (jose,) = find_submissions([tmp_path], [HANDOUT]).submissions
+    assert jose.id == "Jos\u00e9 N\u00fa\u00f1ez"
 
 
 def test_folder_with_two_notebooks_gets_a_clear_problem(tmp_path):
@@ -90,7 +129,9 @@ def test_empty_sub_folder_is_a_submission_with_a_problem(tmp_path):
     found = by_id(find_submissions([tmp_path], [HANDOUT]))
     for name in ("dave", "erin"):
         assert found[name].path == tmp_path / name
-        assert found[name].problem == "the folder holds no notebook (*.ipynb)"
+        assert found[name].problem == (
+            "the folder holds no notebook (*.ipynb) or Python script (*.py)"
+        )
 
 
 def test_a_single_notebook_path_is_one_submission(tmp_path):
@@ -101,7 +142,7 @@ def test_a_single_notebook_path_is_one_submission(tmp_path):
 
 def test_a_single_file_that_is_not_a_notebook_is_a_usage_error(tmp_path):
     make(tmp_path, "notes.txt")
-    with pytest.raises(UsageError, match=r"notes\.txt is not a notebook \(\.ipynb\) or a folder"):
+    with pytest.raises(UsageError, match=r"notes\.txt is not a notebook \(\.ipynb\), a Python script"):
         find_submissions([tmp_path / "notes.txt"], [HANDOUT])
 
 

@@ -6,13 +6,15 @@ import argparse
 import dataclasses
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from ..grading.batch import grade_all
 from ..grading.cache import ResultCache
 from ..grading.by_lesson import LessonBatch, sort_by_lesson
-from ..grading.discover import Found, find_submissions
+from ..grading.discover import Found, Submission
+from ..grading.intake import take_in
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
 from ..model.lessons import Installed, installed_lessons, load_assignment
@@ -31,7 +33,8 @@ from .options import (
 )
 
 USAGE = "grade PATH... [options]"
-SUMMARY = "grade folders of submissions or single notebooks (the default command)"
+SUMMARY = ("grade folders of submissions, course platforms' downloads or single notebooks (the "
+           "default command)")
 EXIT_OK, EXIT_GRADER_FAILED = 0, 1
 
 
@@ -41,8 +44,9 @@ def build(parser: argparse.ArgumentParser) -> None:
         "reference solutions on generated inputs."
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                        help="a folder of submissions (notebooks, or one sub-folder per student) "
-                        "or single notebooks")
+                        help="a folder of submissions (notebooks or scripts, or one sub-folder per "
+                        "student), a Canvas download or Gradescope export, a zip of any of "
+                        "these, or single notebooks")
     parser.add_argument("--out", type=Path, default=Path("grades"),
                         help="folder for grades.csv and per-submission results (default: grades/)")
     parser.add_argument("--force", action="store_true",
@@ -53,16 +57,20 @@ def build(parser: argparse.ArgumentParser) -> None:
     add_grading_options(parser)
 
 
-def _found(arguments: argparse.Namespace, installed: Installed) -> Found:
+def _found(arguments: argparse.Namespace, installed: Installed, scratch: Path) -> Found:
     handouts = {lesson.notebook for lesson in installed.lessons}
-    found = find_submissions(arguments.paths, handouts)
+    intake = take_in(arguments.paths, handouts, scratch)
+    for note in intake.notes:
+        print(note, file=sys.stderr)
+    found = intake.found
     if found.skipped:
         names = ", ".join(path.name for path in found.skipped)
         print(f"Skipped {len(found.skipped)} file(s) that are not notebooks: {names}",
               file=sys.stderr)
     if not found.submissions:
         raise UsageError(
-            "no notebooks (*.ipynb) found under " + ", ".join(map(str, arguments.paths))
+            "no notebooks (*.ipynb) or scripts (*.py) found under "
+            + ", ".join(map(str, arguments.paths))
         )
     return found
 
@@ -70,15 +78,18 @@ def _found(arguments: argparse.Namespace, installed: Installed) -> Found:
 class _Recorder:
     """Writes each result as it lands: its files, the gradebook so far, the cache, progress."""
 
-    def __init__(self, out: Path, assignment: Assignment, cache: ResultCache, total: int):
+    def __init__(self, out: Path, assignment: Assignment, cache: ResultCache,
+                 submissions: tuple[Submission, ...]):
         self.out, self.assignment, self.cache = out, assignment, cache
+        self.roster = {submission.id: submission.roster for submission in submissions}
+        total = len(submissions)
         self.progress = Progress(total)
         self.results: list[SubmissionResult] = []
 
     def __call__(self, result: SubmissionResult, reused: bool = False) -> None:
         self.results.append(result)
         write_submission(self.out, result)
-        write_gradebook(self.out / "grades.csv", self.assignment, self.results)
+        write_gradebook(self.out / "grades.csv", self.assignment, self.results, self.roster)
         if not reused:
             self.cache.store(result)
         self.progress.update(result, reused)
@@ -91,7 +102,13 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.assignment:
         load_assignment(arguments.assignment)  # a lesson that is not there is refused first
     installed = installed_lessons()
-    found = _found(arguments, installed)
+    with tempfile.TemporaryDirectory(prefix="grade-submissions-") as scratch:
+        return _grade_found(arguments, settings, installed, Path(scratch))
+
+
+def _grade_found(arguments: argparse.Namespace, settings: Settings, installed: Installed,
+                 scratch: Path) -> int:
+    found = _found(arguments, installed, scratch)
     batches = sort_by_lesson(found.submissions, installed, arguments.assignment)
     several = len(batches) > 1
     if several:
@@ -132,7 +149,7 @@ def _grade_lesson(arguments: argparse.Namespace, settings: Settings, batch: Less
     if kept:
         print(f"{len(kept)} of them are unchanged since they were graded into {out}; their "
               "results are kept (--force regrades them).", file=sys.stderr)
-    record = _Recorder(out, assignment, cache, total)
+    record = _Recorder(out, assignment, cache, batch.submissions)
     for result in kept:
         record(result, reused=True)
     try:

@@ -11,11 +11,11 @@ import argparse
 import sys
 
 from ..model.errors import GraderError
-from . import assign, audit, check, freeze, grade, new, release, validate
+from . import assign, audit, autograder, check, freeze, grade, new, release, validate
 
 # grade itself is the default
 COMMANDS = {"check": check, "freeze": freeze, "new": new, "assign": assign, "validate": validate,
-            "audit": audit, "release": release}
+            "audit": audit, "release": release, "autograder": autograder}
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
 

@@ -40,9 +40,7 @@ def chosen_lessons(name: str | None) -> tuple[list[Assignment], dict[str, str]]:
 
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
     """Options that ``grade`` and ``grade check`` share, so both grade the same way."""
-    for flag in Settings.flags():
-        parser.add_argument(f"--{flag.name.replace('_', '-')}", action="store_true",
-                            help=flag.metadata["help"])
+    add_settings_options(parser)
     add_assignment_option(parser)
     parser.add_argument("--exercise", action="append", default=None, metavar="NAME",
                         help="check only this function (may be given more than once)")
@@ -52,6 +50,13 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
                         help="ignore the reference solutions even if installed and compare with "
                         "the expected outputs stored with the assignment, as a student's "
                         "install does")
+
+
+def add_settings_options(parser: argparse.ArgumentParser) -> None:
+    """The settings profile, and an option for each setting."""
+    for flag in Settings.flags():
+        parser.add_argument(f"--{flag.name.replace('_', '-')}", action="store_true",
+                            help=flag.metadata["help"])
     parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES),
                         help=f"settings profile (default: {DEFAULT_PROFILE})")
     for option in Settings.options():

@@ -7,10 +7,10 @@ the lesson most of the batch answers, so it still gets its row and its status th
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 
+from ..kernel.notebook import notebook_content
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
 from ..model.lessons import Installed, lesson_in_metadata, load_assignment, recognise
@@ -27,20 +27,10 @@ class LessonBatch:
     problem: str = ""  # why it cannot be loaded
 
 
-def _notebook_json(submission: Submission) -> dict:
-    if submission.problem or submission.path.suffix != ".ipynb":
-        return {}
-    try:
-        notebook = json.loads(submission.path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return notebook if isinstance(notebook, dict) else {}
-
-
 def _lesson_of(submission: Submission, installed: Installed) -> str:
     """The lesson the submission answers: a loadable one it is recognised as, or the one its
     metadata names if that one cannot be loaded, or ""."""
-    notebook = _notebook_json(submission)
+    notebook = {} if submission.problem else notebook_content(submission.path)
     named = lesson_in_metadata(notebook)
     if named in installed.broken:
         return named

@@ -5,7 +5,7 @@ submission is graded, so an interrupted run loses only the submissions in flight
 is a hash of everything else that can change a verdict: the assignment's files (handout, data,
 checks) and reference solutions, the grader's own code and version, the versions of Python,
 hypothesis and numpy, and the settings. Renaming a notebook does not make it new; changing a
-byte of it does. A failure of the grader itself is not kept: it is retried.
+byte of it, or of the student's own files beside it, does. A failure of the grader itself is not kept: it is retried.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import hypothesis
 import numpy
 
+from ..kernel.own_files import own_files
 from ..model.assignment import Assignment
 from ..model.files import write_atomically
 from ..model.results import SubmissionResult, result_from_json
@@ -80,6 +81,19 @@ def run_key(assignment: Assignment, settings: Settings, mode: str = "reference")
     return digest.hexdigest()[:20]
 
 
+def _content_key(submission: Submission) -> str:
+    """A hash of the notebook, and of the student's own files beside it if it has any."""
+    notebook = hashlib.sha256(submission.path.read_bytes()).hexdigest()
+    own = own_files(submission.folder, submission.path)
+    if not own.files and not own.left_out:
+        return notebook
+    digest = hashlib.sha256(notebook.encode())
+    for path, relative in own.files:
+        digest.update(f"\0{relative}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+    digest.update(repr(own.left_out).encode())
+    return digest.hexdigest()
+
+
 class ResultCache:
     """Results of earlier runs into the same ``--out`` folder, by notebook content."""
 
@@ -105,7 +119,7 @@ class ResultCache:
             key = None
             if not submission.problem:
                 try:
-                    key = hashlib.sha256(submission.path.read_bytes()).hexdigest()
+                    key = _content_key(submission)
                 except OSError:
                     pass  # graded as unreadable, and not kept
             result = None

@@ -1,12 +1,20 @@
-"""Find the submissions to grade under the paths an instructor names."""
+"""Find the submissions to grade under the paths an instructor names.
+
+A submission is a notebook, or a Python script graded like one (see ``kernel.notebook``). In a
+folder with one sub-folder per student, that folder is the student's: the files beside the
+notebook go with it when it runs. Downloads from a course platform (zips, Canvas, a Gradescope
+export) are turned into such folders first, by ``intake``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..model.errors import UsageError
+from ..kernel.notebook import SUFFIXES
+from ..model.errors import GraderError, UsageError
 
 SKIPPED_FOLDERS = {".ipynb_checkpoints", "__pycache__"}
 
@@ -16,6 +24,9 @@ class Submission:
     id: str
     path: Path  # the notebook; or the folder, when it holds no single notebook to grade
     problem: str = ""  # set when the folder cannot be graded as it is
+    folder: Path | None = None  # the student's own folder: its files are beside the notebook
+    # What the course platform says of the student, as gradebook columns: (column, value)
+    roster: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -24,60 +35,93 @@ class Found:
     skipped: tuple[Path, ...]  # files that are not notebooks, said once to the user
 
 
-def _notebooks_in(folder: Path) -> list[Path]:
+def submission_id(name: str) -> str:
+    """An id made of a file's or folder's name, the same however the name's accents are stored
+    (macOS and some zips store "é" as two characters)."""
+    return unicodedata.normalize("NFC", name)
+
+
+def _files_in(folder: Path, suffix: str) -> list[Path]:
     return sorted(
-        path for path in folder.rglob("*.ipynb")
-        if path.is_file() and not SKIPPED_FOLDERS & set(path.relative_to(folder).parts)
+        path for path in folder.rglob(f"*{suffix}")
+        if path.is_file() and not path.is_symlink()
+        and not SKIPPED_FOLDERS & set(path.relative_to(folder).parts)
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
 
 
-def _from_folder(folder: Path, handouts: Collection[str]) -> Submission:
-    notebooks = _notebooks_in(folder)
-    if len(notebooks) == 1:
-        return Submission(folder.name, notebooks[0])
-    preferred = [path for path in notebooks if path.name in handouts]
-    if len(preferred) == 1:
-        return Submission(folder.name, preferred[0])
-    if not notebooks:
-        return Submission(folder.name, folder, "the folder holds no notebook (*.ipynb)")
-    names = ", ".join(str(path.relative_to(folder)) for path in notebooks)
-    keep = f"keep one, or name it {' or '.join(sorted(handouts))}" if handouts else "keep one"
-    return Submission(
-        folder.name, folder, f"the folder holds {len(notebooks)} notebooks ({names}); {keep}"
-    )
+def submission_in(folder: Path, handouts: Collection[str], id: str | None = None) -> Submission:
+    """The one student's submission in ``folder``: its notebook, or else its Python script.
+
+    Of several, the one named like a lesson's handout (one of ``handouts``) is graded.
+    """
+    id = submission_id(id or folder.name)
+    for suffix in SUFFIXES:  # a notebook first; a script only in a folder without one
+        found = _files_in(folder, suffix)
+        named = [path for path in found if path.stem in {Path(h).stem for h in handouts}]
+        chosen = found if len(found) == 1 else named if len(named) == 1 else []
+        if chosen:
+            return Submission(id, chosen[0], folder=chosen[0].parent)
+        if found:
+            return Submission(id, folder, _several(folder, found, handouts, suffix), folder=folder)
+    return Submission(id, folder, "the folder holds no notebook (*.ipynb) or Python script "
+                      "(*.py)", folder=folder)
 
 
-def find_submissions(paths: list[Path], handouts: Collection[str] = ()) -> Found:
-    """Notebooks directly in each folder (id: file stem) and one per sub-folder (id: its name).
+def _several(folder: Path, found: list[Path], handouts: Collection[str], suffix: str) -> str:
+    names = ", ".join(str(path.relative_to(folder)) for path in found)
+    what = "notebooks" if suffix == ".ipynb" else "Python scripts and no notebook"
+    stems = sorted({Path(handout).stem + suffix for handout in handouts})
+    keep = f"keep one, or name it {' or '.join(stems)}" if stems else "keep one"
+    return f"the folder holds {len(found)} {what} ({names}); {keep}"
 
-    A path may also be a single notebook. In a sub-folder with several notebooks, the one named
-    like a lesson's handout (one of ``handouts``) is the submission. Ids are made unique by
-    numbering repeats.
+
+def find_submissions(paths: list[Path], handouts: Collection[str] = (),
+                     open_zip: Callable[[Path], Path] | None = None) -> Found:
+    """Notebooks and scripts directly in each folder (id: file stem) and one per sub-folder (id:
+    its name).
+
+    A path may also be a single notebook or script. In a sub-folder with several notebooks, the
+    one named like a lesson's handout (one of ``handouts``) is the submission. With
+    ``open_zip`` (which unpacks a zip and gives its folder), a zip in a folder is a student's
+    folder too. Ids are made unique by numbering repeats.
     """
     submissions: list[Submission] = []
     skipped: list[Path] = []
     for path in paths:
         if path.is_file():
-            if path.suffix != ".ipynb":
-                raise UsageError(f"{path} is not a notebook (.ipynb) or a folder of them")
-            submissions.append(Submission(path.stem, path))
+            if path.suffix not in SUFFIXES:
+                raise UsageError(f"{path} is not a notebook (.ipynb), a Python script (.py), a "
+                                 "zip or a folder of them")
+            submissions.append(Submission(submission_id(path.stem), path))
         elif path.is_dir():
             for entry in sorted(path.iterdir()):
                 if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
                     continue
                 if entry.is_dir():
-                    submissions.append(_from_folder(entry, handouts))
-                elif entry.suffix == ".ipynb":
-                    submissions.append(Submission(entry.stem, entry))
+                    submissions.append(submission_in(entry, handouts))
+                elif entry.suffix in SUFFIXES:
+                    submissions.append(Submission(submission_id(entry.stem), entry))
+                elif entry.suffix == ".zip" and open_zip is not None:
+                    submissions.append(_zipped(entry, handouts, open_zip))
                 else:
                     skipped.append(entry)
         else:
             raise UsageError(f"{path} does not exist")
-    return Found(tuple(_unique_ids(submissions)), tuple(skipped))
+    return Found(tuple(unique_ids(submissions)), tuple(skipped))
 
 
-def _unique_ids(submissions: list[Submission]) -> list[Submission]:
+def _zipped(archive: Path, handouts: Collection[str],
+            open_zip: Callable[[Path], Path]) -> Submission:
+    """A student's zip, as the folder it holds."""
+    try:
+        folder = open_zip(archive)
+    except GraderError as error:
+        return Submission(submission_id(archive.stem), archive, str(error))
+    return submission_in(folder, handouts, archive.stem)
+
+
+def unique_ids(submissions: list[Submission]) -> list[Submission]:
     """Number repeated ids (``alice-2``), skipping numbers another submission already has."""
     taken = {submission.id for submission in submissions}
     seen: set[str] = set()
@@ -89,7 +133,7 @@ def _unique_ids(submissions: list[Submission]) -> list[Submission]:
                 number += 1
             new_id = f"{submission.id}-{number}"
             taken.add(new_id)
-            submission = Submission(new_id, submission.path, submission.problem)
+            submission = replace(submission, id=new_id)
         seen.add(submission.id)
         unique.append(submission)
     return unique

@@ -25,6 +25,8 @@ from ..kernel.calls import FunctionCaller, KernelTransport
 from ..kernel.defs_only import keep_definitions
 from ..kernel.limits import MIB, Limits
 from ..kernel.notebook import read_notebook
+from ..kernel.own_files import OwnFiles, own_files
+from ..kernel.prepare import without_installs
 from ..kernel.run import Execution, NotebookRun
 from ..kernel.sandbox import make_sandbox
 from ..model.assignment import Assignment
@@ -48,8 +50,9 @@ def _handout_cells(assignment: Assignment) -> dict[str, str]:
 
 
 def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings: Settings,
-              budget: Budget):
-    """A fresh kernel for ``notebook`` under every limit and protection ``settings`` asks for.
+              budget: Budget, own: OwnFiles):
+    """A fresh kernel for ``notebook`` under every limit and protection ``settings`` asks for,
+    with the student's ``own`` files beside it.
 
     The first run and every restart are made here; the cells get what is left of ``budget``
     (the submission's time), at most ``settings.total_timeout``.
@@ -69,6 +72,7 @@ def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings:
         limits=Limits.from_settings(settings),
         sandbox=sandbox,
         output_limit=int(settings.output_limit * MIB),
+        own_files=own,
     )
 
 
@@ -137,6 +141,7 @@ def _restart(
     settings: Settings,
     untouched: set[str],
     budget: Budget,
+    own: OwnFiles,
 ) -> _Restarts:
     """Check the ``pending`` exercises in fresh kernels that run the definitions of cells 1 to ``upto``.
 
@@ -157,7 +162,7 @@ def _restart(
                                  f"{whose} could not be graded.")
             done.given_up = pending
             break
-        with _open_run(sliced.notebook, assignment, settings, budget) as run:
+        with _open_run(sliced.notebook, assignment, settings, budget, own) as run:
             execution = run.run_cells()
             checked = (
                 Checked((), pending) if execution.kernel_lost
@@ -198,14 +203,17 @@ def _grade(
     if submission.problem:
         return _unreadable(submission, assignment, submission.problem, submission.problem)
     try:
-        notebook = read_notebook(submission.path)
+        prepared = without_installs(read_notebook(submission.path))
     except UnreadableNotebook as error:
         return _unreadable(submission, assignment, error.reason, str(error))
+    notebook = prepared.notebook
+    own = own_files(submission.folder, submission.path)
     untouched = _untouched(assignment, notebook)
     graded = [exercise.name for exercise in assignment.checking_order()]
     sliced = keep_definitions(notebook, graded) if settings.defs_only else None
 
-    with _open_run(sliced.notebook if sliced else notebook, assignment, settings, budget) as run:
+    with _open_run(sliced.notebook if sliced else notebook, assignment, settings, budget,
+                   own) as run:
         execution = run.run_cells()
         checked = (
             Checked((), tuple(graded)) if execution.kernel_lost
@@ -214,13 +222,14 @@ def _grade(
     upto = execution.lost_in if execution.kernel_lost else len(notebook.cells)
     restarts = (
         _restart(notebook, upto, checked.unreached, assignment, oracle, settings, untouched,
-                 budget)
+                 budget, own)
         if checked.unreached else _Restarts()
     )
     status = "kernel died" if restarts.given_up else (
         "salvaged" if execution.kernel_lost else "graded"
     )
-    messages = [*_first_messages(execution, checked), *restarts.messages]
+    messages = [prepared.note(), own.note(), *_first_messages(execution, checked),
+                *restarts.messages]
     if execution.kernel_lost:
         anyway = " anyway," if status == "salvaged" else ""
         messages.append(f"Fix the notebook{anyway} {FIX[execution.kernel_lost]}")

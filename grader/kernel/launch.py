@@ -1,7 +1,7 @@
 """Launching a notebook's kernel: its working folder, its environment, its limits, its sandbox.
 
-Each submission runs in a new temporary folder holding a copy of the notebook and the
-assignment's data files. Its kernel is started under resource limits (see ``limits``) and, when
+Each submission runs in a new temporary folder holding a copy of the notebook, the student's own
+files that were beside it (see ``own_files``) and the assignment's data files. Its kernel is started under resource limits (see ``limits``) and, when
 a sandbox is given, inside it, as a user id of its own (see ``sandbox``).
 """
 
@@ -22,6 +22,7 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 
 from .limits import Limits, command_prefix, limit_this_process
+from .own_files import OwnFiles
 from .sandbox import Sandbox, SandboxedKernelManager, fresh_uid
 
 SOCKET_FOLDER_LENGTH = 90  # a Unix socket's path has room for about 107 characters
@@ -29,10 +30,12 @@ NOTEBOOK_NAME = "submission.ipynb"  # the copy of the notebook in its working fo
 
 
 def working_folder(stack: ExitStack, notebook: nbformat.NotebookNode,
-                   data_files: Iterable[Path]) -> Path:
-    """A new folder holding the notebook and the data files, removed when ``stack`` closes."""
+                   data_files: Iterable[Path], own: OwnFiles = OwnFiles()) -> Path:
+    """A new folder holding the notebook, the student's own files and the data files (the
+    lesson's win a name both have), removed when ``stack`` closes."""
     folder = Path(tempfile.mkdtemp(prefix="grade-"))
     stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    own.copy_into(folder)
     for data_file in data_files:
         shutil.copy(data_file, folder / data_file.name)
     nbformat.write(notebook, folder / NOTEBOOK_NAME)

@@ -26,7 +26,9 @@ from ..model.results import CellFailure
 from .channel import Channel, CodeRun
 from .launch import prepare_kernel, working_folder
 from .limits import Limits
+from .hints import hint
 from .notebook import first_line
+from .own_files import OwnFiles
 from .sandbox import Sandbox
 
 TIMEOUT_ENAME = "CellTimeout"
@@ -99,9 +101,11 @@ class NotebookRun:
         limits: Limits | None = None,
         sandbox: Sandbox | None = None,
         output_limit: int = 1024**2,
+        own_files: OwnFiles = OwnFiles(),
     ):
         self.notebook = notebook
         self.data_files = list(data_files)
+        self.own_files = own_files
         self.cell_timeout = cell_timeout
         self.total_timeout = total_timeout
         self.startup_timeout = startup_timeout
@@ -126,7 +130,8 @@ class NotebookRun:
         self._stack.close()
 
     def _start(self) -> None:
-        self.workdir = working_folder(self._stack, self.notebook, self.data_files)
+        self.workdir = working_folder(self._stack, self.notebook, self.data_files,
+                                      self.own_files)
         start = prepare_kernel(self._stack, self.workdir, self.limits, self.sandbox)
         self.sandbox = start.sandbox
         options = dict(
@@ -255,4 +260,5 @@ def _failure_from_reply(index: int, cell, reply: dict | None) -> CellFailure | N
     # The kernel's reply gives an error's type and text, not a NameError's name: read it here.
     named = _NAME_ERROR.fullmatch(str(content.get("evalue", "")))
     missing = named.group(1) if content.get("ename") == "NameError" and named else ""
-    return CellFailure(index + 1, status, error[:300], first_line(cell.source), missing)
+    note = hint(str(content.get("ename", "")), str(content.get("evalue", "")))
+    return CellFailure(index + 1, status, error[:300], first_line(cell.source), missing, note)

@@ -35,6 +35,18 @@ class UnreadableNotebook(GraderError):
         return (type(self), (self.path, self.reason))
 
 
+class ArchiveError(GraderError):
+    """A zip of submissions cannot be unpacked safely."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason))
+
+
 class KernelLoss(Enum):
     """How a student's kernel was lost; the value is the reason as a clause of a message."""
 

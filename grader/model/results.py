@@ -116,6 +116,7 @@ class CellFailure:
     error: str = ""  # "NameError: name 'x' is not defined"
     source_head: str = ""  # the cell's first line, to help the student find it
     missing_name: str = ""  # "x", when the cell raised a NameError
+    note: str = ""  # what the error means while grading, when the notebook's tool explains it
 
     def to_json(self) -> dict:
         return asdict(self)

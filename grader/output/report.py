@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..model.assignment import Assignment
@@ -22,12 +22,20 @@ def gradebook_header(assignment: Assignment) -> list[str]:
     return ["submission", *(e.name for e in assignment.exercises), "total", "possible", "status", "message"]
 
 
-def write_gradebook(path: Path, assignment: Assignment, results: Iterable[SubmissionResult]) -> None:
-    """One row per submission, broken ones included; points earned per exercise."""
+def write_gradebook(path: Path, assignment: Assignment, results: Iterable[SubmissionResult],
+                    roster: Mapping[str, Sequence[tuple[str, str]]] = {}) -> None:
+    """One row per submission, broken ones included; points earned per exercise.
+
+    ``roster`` gives, by submission id, what the course platform says of the student (such as
+    ``("sid", "1815")``): each column after the fixed ones.
+    """
+    results = sorted(results, key=lambda r: r.id)
+    extra = list(dict.fromkeys(column for r in results for column, _ in roster.get(r.id, ())))
     table = io.StringIO(newline="")
     writer = csv.writer(table)
-    writer.writerow(gradebook_header(assignment))
-    for result in sorted(results, key=lambda r: r.id):
+    writer.writerow(gradebook_header(assignment) + extra)
+    for result in results:
+        said = dict(roster.get(result.id, ()))
         writer.writerow(
             [
                 result.id,
@@ -36,6 +44,7 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
                 points(result.possible),
                 result.status,
                 result.message,
+                *(said.get(column, "") for column in extra),
             ]
         )
     write_atomically(path, table.getvalue())
@@ -156,6 +165,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
         for failure in result.cell_failures:
             head = f" (`{failure.source_head}`)" if failure.source_head else ""
             out.append(f"- cell {failure.index}{head}: {failure.status}: {failure.error}")
+            if failure.note:
+                out.append(f"  {failure.note}")
         out.append("")
     return "\n".join(out)
 
