@@ -505,32 +505,31 @@ attack(
     "11_fork_bomb",
     """# Attack 11: a (bounded) fork bomb
 
-**Attack:** after the (correct) functions are defined, a cell forks children that sleep, until
-forking fails, catching the error; it stops anyway at 400 children or after 3 s (the bound keeps
-an unsandboxed test run from hurting the machine, and the cell within its time limit).
+**Attack:** after the (correct) functions are defined, a cell starts child processes that sleep
+as fast as it can, until that fails, catching the error; it stops anyway at 400 children or
+after 3 s (the bound keeps an unsandboxed test run from hurting the machine, and the cell within
+its time limit). It starts them with `os.posix_spawn`, which costs the same however big the
+kernel is: forking a kernel copies its memory map, and on a busy machine 3 s of forking may not
+reach the limit.
 
 **Verdict it must get:** full marks, 10/10, with status `salvaged`: in the sandbox the process
-limit stops the forks, and the kernel is left unable to send its messages intact, so the
+limit stops the children, and the kernel is left unable to send its messages intact, so the
 functions are graded after a restart that runs only the definitions. The batch finishes and no
 child is left running.""",
     CORRECT,
     '''\
 import os
+import shutil
 import time
 
+sleep = shutil.which("sleep")
 children = []
 stop = time.monotonic() + 3
 try:
     while len(children) < 400 and time.monotonic() < stop:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                time.sleep(1000)
-            finally:
-                os._exit(0)
-        children.append(pid)
+        children.append(os.posix_spawn(sleep, ["sleep", "1000"], os.environ))
 except OSError as error:
-    print(f"fork failed after {len(children)} children: {error}")
+    print(f"could not start a process after {len(children)} children: {error}")
 print(len(children), "children sleeping")
 ''',
 )
