@@ -46,6 +46,8 @@ def test_the_command_shows_the_kernel_only_what_it_needs(tmp_path):
     assert (str(environment), str(environment)) in options(command, "--ro-bind")
     assert options(command, "--bind") == [(str(workdir), str(workdir))]  # the only writable one
     assert (str(hidden),) in options(command, "--tmpfs")  # covered, since it lies inside env
+    assert command[command.index(str(hidden)) + 1 : command.index(str(hidden)) + 3] == [
+        "--remount-ro", str(hidden)]  # and what covers it takes no files
     assert (str(tmp_path / "elsewhere"),) not in options(command, "--tmpfs")  # not there at all
     assert {"--unshare-net", "--unshare-pid", "--die-with-parent"} <= set(command)
     assert "--unshare-user" not in command  # the user changes for real, so the limit binds
@@ -147,13 +149,15 @@ def test_grade_says_which_sandbox_runs_and_what_would_make_one_run(monkeypatch, 
 SPY = """
 import os, socket, subprocess, time
 seen = {"uid": os.getuid(), "root": sorted(os.listdir("/"))}
-for path in [REPO + "/solutions/convolutions.py", "/etc/passwd", REPO + "/README.md"]:
+for path in [REPO + "/solutions/convolutions.py", "/etc/passwd", REPO + "/README.md",
+             HIDDEN + "/__init__.py"]:
     try:
         open(path).read()
         seen[path] = "read"
     except OSError as error:
         seen[path] = type(error).__name__
-for folder in ["/", "/etc", "/dev/shm", REPO, REPO + "/assignments", os.environ["HOME"], "/tmp"]:
+for folder in ["/", "/etc", "/dev/shm", REPO, REPO + "/assignments", HIDDEN, os.environ["HOME"],
+               "/tmp"]:
     try:
         with open(os.path.join(folder, "planted.py"), "w") as handle:
             handle.write("print('planted')")
@@ -176,11 +180,12 @@ print(seen)
 @pytest.mark.kernel
 @needs_sandbox
 def test_a_sandboxed_kernel_sees_only_its_folder_and_leaves_nothing_behind(assignment, tmp_path):
+    hidden = assignment.folder  # covered, inside a folder the kernel may read
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(f"REPO = {str(ROOT)!r}" + SPY),
+        nbformat.v4.new_code_cell(f"REPO, HIDDEN = {str(ROOT)!r}, {str(hidden)!r}" + SPY),
         nbformat.v4.new_code_cell("print('x' * 300_000)\nprint('y' * 300_000)"),
     ])
-    sandbox = make_sandbox("on", 64, [assignment.folder.parent], [])
+    sandbox = make_sandbox("on", 64, [assignment.folder.parent], [hidden])
     with NotebookRun(notebook, assignment.data_paths(), cell_timeout=30, total_timeout=60,
                      limits=Limits.from_settings(Settings()), sandbox=sandbox,
                      output_limit=400_000) as run:
@@ -201,8 +206,8 @@ def test_a_sandboxed_kernel_sees_only_its_folder_and_leaves_nothing_behind(assig
     wrote = {key[len("write "):] for key, outcome in seen.items() if outcome == "wrote"}
     assert {str(workdir), "/tmp"} <= wrote
     assert all(folder == str(workdir) or Path(folder).is_relative_to("/tmp") for folder in wrote)
-    assert [folder for folder in ("/", "/etc", "/dev/shm", ROOT, ROOT / "assignments", "/tmp")
-            if Path(folder, "planted.py").exists()] == []
+    assert [folder for folder in ("/", "/etc", "/dev/shm", ROOT, ROOT / "assignments", hidden,
+                                  "/tmp") if Path(folder, "planted.py").exists()] == []
     assert seen["env"] == {"HOME": str(workdir), "IPYTHONDIR": str(workdir / ".ipython"),
                            "MPLCONFIGDIR": str(workdir / ".matplotlib"), "PYTHONNOUSERSITE": "1"}
     # The root holds system folders, and the way to Python and to the grader's packages only.
@@ -214,6 +219,7 @@ def test_a_sandboxed_kernel_sees_only_its_folder_and_leaves_nothing_behind(assig
     assert seen[str(ROOT / "solutions" / "convolutions.py")] == "FileNotFoundError"
     assert seen[str(ROOT / "README.md")] == "FileNotFoundError"
     assert seen["/etc/passwd"] == "FileNotFoundError"
+    assert seen[str(hidden / "__init__.py")] == "FileNotFoundError"
     assert seen["network"] in {"OSError", "gaierror"} or "Unreachable" in seen["network"]
     # Output past the cap is dropped, with a note that says so.
     texts = [output.get("text", "") for output in outputs[1]]

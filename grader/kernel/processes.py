@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def _table() -> dict[int, _Process]:
     return found
 
 
-def end(find, spare: int = 0, patience: float = 5.0) -> None:
+def end(find: Callable[[], list[int]], spare: int = 0, patience: float = 5.0) -> None:
     """Kill the processes ``find()`` lists, oldest first, all but the first ``spare`` of them,
     and wait until it lists no more of them."""
     deadline = time.monotonic() + patience

@@ -99,11 +99,12 @@ class Sandbox:
             arguments += folders_on_the_way(path) + ["--ro-bind", str(path), str(path)]
         for path in self.hidden:
             if path.is_dir() and any(path.is_relative_to(folder) for folder in self.readable):
-                arguments += ["--tmpfs", str(path)]
+                arguments += ["--tmpfs", str(path), "--remount-ro", str(path)]
         for folder in dict.fromkeys([workdir, sockets or workdir]):
             arguments += folders_on_the_way(folder) + ["--bind", str(folder), str(folder)]
-        # The new root and /dev are memory, unbounded, and in the rootless sandbox the kernel's
-        # user owns them: read-only, only /tmp (bounded) and the folders bound above take files.
+        # The new root, /dev and the folders that cover hidden ones are memory, unbounded, and in
+        # the rootless sandbox the kernel's user owns them: all read-only, so that only /tmp
+        # (bounded) and the folders bound above take files.
         arguments += ["--remount-ro", "/", "--remount-ro", "/dev"]
         arguments += ["--chdir", str(workdir), "--clearenv"]
         for name, value in _environment(workdir).items():
