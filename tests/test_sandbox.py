@@ -3,6 +3,7 @@ do, and what a kernel inside it can and cannot do (as root, in the root sandbox;
 user, in the rootless one)."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -144,6 +145,43 @@ def test_grade_says_which_sandbox_runs_and_what_would_make_one_run(monkeypatch, 
                                                                    line):
     monkeypatch.setattr("grader.cli.options.availability", lambda: found)
     assert sandbox_line(Settings(sandbox=mode)) == line
+
+
+FORKS = """
+import os, time
+children = 0
+try:
+    while children < 20:
+        if os.fork() == 0:
+            time.sleep(10)
+            os._exit(0)
+        children += 1
+except OSError:
+    pass
+print(children)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="as root, kernels run in the root sandbox, where "
+                    "each has a user id of its own; this is the rootless sandbox's limit")
+@needs_sandbox
+def test_the_rootless_process_limit_counts_the_sandbox_alone(tmp_path):
+    """Linux 5.14 and newer count a user's processes per user namespace: the user's processes
+    outside the sandbox do not count against the limit inside it, nor the other way round."""
+    sandbox = make_sandbox("on", 8, [], [])
+    if sandbox.process_limit is None:
+        pytest.skip(f"the limit does not hold in the rootless sandbox on Linux {os.uname().release}")
+    assert sandbox.kind == "rootless"
+    outside = [subprocess.Popen(["sleep", "60"]) for _ in range(12)]  # more than the limit
+    try:
+        forked = subprocess.run(sandbox.command([sys.executable, "-c", FORKS], tmp_path),
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        for process in outside:
+            process.kill()
+            process.wait()
+    # Inside: the namespace's first process, Python, and as many children as the limit leaves.
+    assert forked.stdout.split() == ["6"], forked.stderr
 
 
 SPY = """
