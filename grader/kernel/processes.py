@@ -63,7 +63,7 @@ class ByUser:
     """The processes of user ``uid``, oldest first: the kernel, then what it started."""
 
     uid: int
-    kernel_first = 1  # how many of them to spare to spare the kernel
+    kernel_first = 1  # the kernel comes first: sparing one spares it
 
     def __call__(self) -> list[int]:
         mine = [process for process in _table().values() if process.uid == self.uid]
@@ -74,7 +74,7 @@ class InNamespace:
     """The processes in the process namespace ``bwrap`` (process ``outer``) made: its first
     process, the kernel (that process's first child), then the rest, oldest first."""
 
-    kernel_first = 2
+    kernel_first = 2  # the namespace's first process, then the kernel: sparing two spares it
 
     def __init__(self, outer: int, patience: float = 5.0):
         self.outer = outer
