@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..judge.oracle import Oracle, make_oracle
-from ..kernel.sandbox import check_mode, unavailable_because
+from ..kernel.sandbox import availability, check_mode
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
 from ..model.lessons import installed_lessons, load_assignment
@@ -92,13 +92,19 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
 
 
 def sandbox_line(settings: Settings) -> str:
-    """Whether kernels run in the sandbox, and if not, why, for the run's first lines."""
+    """Which sandbox kernels run in (root, rootless or none), and if none, why and the fix."""
+    found = availability()
     if settings.sandbox == "off":
-        return "Kernels run without the sandbox (--sandbox off)."
-    reason = unavailable_because()
-    if reason:
-        return f"Kernels run without the sandbox: {reason}. See the README for what still holds."
-    return "Kernels run in the sandbox: no network, only their own folder, an unprivileged user."
+        return "Sandbox: none (--sandbox off). See the README for what still holds."
+    if found.kind is None:  # the command comes last, to be copied whole
+        fix = f" To fix this, run: {found.fix}" if found.fix else ""
+        return f"Sandbox: none, since {found.reason}. See the README for what still holds.{fix}"
+    how = {"root": "as a user id", "rootless": "in user namespaces"}[found.kind]
+    line = (f"Sandbox: {found.kind}. Each kernel runs {how} of its own, with no network, "
+            "seeing only its own folder.")
+    if not found.process_limit:
+        line += " --process-limit does not hold in it: that needs Linux 5.14 or newer."
+    return line
 
 
 def assignment_and_oracle(arguments: argparse.Namespace, settings: Settings,

@@ -1,13 +1,13 @@
 """Launching a notebook's kernel: its working folder, its environment, its limits, its sandbox.
 
 Each submission runs in a new temporary folder holding a copy of the notebook, the student's own
-files that were beside it (see ``own_files``) and the assignment's data files. Its kernel is started under resource limits (see ``limits``) and, when
-a sandbox is given, inside it, as a user id of its own (see ``sandbox``).
+files that were beside it (see ``own_files``) and the assignment's data files; the folder is
+also the kernel's home (see ``environment``). Its kernel is started under resource limits (see
+``limits``) and, when a sandbox is given, inside it (see ``sandbox``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import subprocess
@@ -21,9 +21,10 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 
+from .environment import kernel_environment, kernel_specs
 from .limits import Limits, command_prefix, limit_this_process
 from .own_files import OwnFiles
-from .sandbox import Sandbox, SandboxedKernelManager, fresh_uid
+from .sandbox import Sandbox, SandboxedKernelManager
 
 SOCKET_FOLDER_LENGTH = 90  # a Unix socket's path has room for about 107 characters
 NOTEBOOK_NAME = "submission.ipynb"  # the copy of the notebook in its working folder
@@ -47,23 +48,23 @@ class KernelStart:
     """What starting one kernel takes."""
 
     manager: AsyncKernelManager  # a LimitedKernelManager, or a SandboxedKernelManager
-    sandbox: Sandbox | None  # with the user id this kernel runs as
+    sandbox: Sandbox | None  # as this kernel runs in it (in the root sandbox, its user id)
     setup: dict  # the keyword arguments of ``NotebookClient.setup_kernel``
 
 
 def prepare_kernel(stack: ExitStack, workdir: Path, limits: Limits | None,
                    sandbox: Sandbox | None) -> KernelStart:
     """How to start the kernel for the notebook in ``workdir``; cleanup goes on ``stack``."""
-    environment = {**os.environ, "MPLBACKEND": "agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    environment = kernel_environment(workdir, os.environ)  # the sandbox passes on none of it
     prefix = command_prefix(limits) if limits else []
     if sandbox is not None:
-        sandbox = dataclasses.replace(sandbox, uid=fresh_uid())
+        sandbox = sandbox.for_one_kernel()
         sandbox.hand_over(workdir)
         sockets = _sockets(stack, workdir, sandbox)
+        manager = SandboxedKernelManager(sandbox, workdir, sockets, prefix)
         # Runs after the kernel is stopped (the stack unwinds in reverse), before the folders
         # are removed: nothing the notebook started may outlive it or write there.
-        stack.callback(sandbox.end_processes)
-        manager = SandboxedKernelManager(sandbox, workdir, sockets, prefix)
+        stack.callback(manager.end_processes)
     else:
         manager = LimitedKernelManager(prefix)
     # The kernel's own log (warnings about its transport, crash reports) is not for students.
@@ -80,7 +81,7 @@ class LimitedKernelManager(AsyncKernelManager):
     """Starts the kernel with ``prefix`` (``prlimit`` and its limits) before its command."""
 
     def __init__(self, prefix: list[str], **kwargs):
-        super().__init__(kernel_name="python3", **kwargs)
+        super().__init__(kernel_name="python3", kernel_spec_manager=kernel_specs(), **kwargs)
         self.prefix = list(prefix)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:

@@ -187,7 +187,7 @@ class NotebookRun:
         if self.sandbox is not None and not lost:
             # The functions are called in the kernel alone: whatever the notebook left running
             # (a server, a fork bomb's sleeping children) could only get in the way.
-            self.sandbox.end_processes(spare_kernel=True)
+            self.client.km.end_processes(spare_kernel=True)
         if not lost and not self._sends_intact():
             lost, lost_in = KernelLoss.BROKEN, len(self.notebook.cells)
         return Execution(tuple(failures), self.kernel_start, time.perf_counter() - started,

@@ -1,36 +1,39 @@
-"""Run a student's kernel in a bubblewrap sandbox when the grader runs as root.
+"""Run a student's kernel in a bubblewrap sandbox, with or without root.
 
 Inside the sandbox the kernel sees a new root holding only the system's programs and libraries,
 the Python environment, the grader's own packages and its working folder, all read-only but the
 working folder. Other submissions, the output folder and the reference solutions are not there
 to read (the reference is also covered over if it lies inside the Python environment, as it does
 in a non-editable install). It has no network (a new network namespace with nothing in it), its
-own process and IPC namespaces, and it runs as an unprivileged user id of its own, so that a
-limit on its number of processes binds (the limit does not bind root). The grader talks to it
-through Unix sockets in the working folder, which cross the network namespace.
+own process and IPC namespaces, and a limit on its number of processes that counts its own
+alone. The grader talks to it through Unix sockets in the working folder, which cross the
+network namespace.
+
+There are two kinds (see ``probe``). When the grader is root, the kernel runs as an unprivileged
+user id of its own, without capabilities (the "root" sandbox). When it is not, ``bwrap`` makes
+the namespaces inside a user namespace of its own, and the kernel runs as the grader's user
+without capabilities (the "rootless" sandbox); the process limit is set inside it, where Linux
+counts the processes of that user namespace alone.
 
 Killing the sandbox's outer ``bwrap`` process kills everything inside: ``--die-with-parent``
 takes the kernel with it, and once the kernel is gone the namespace's first process ends,
-which ends every process left in it, however it detached itself.
+which ends every process left in it, however it detached itself (see ``processes``).
 
-When the grader is not root, or ``bwrap`` is missing or cannot make namespaces here, kernels
-run without the sandbox (``--sandbox auto``, the default, says so) or the run is refused
-(``--sandbox on``). See the README for what protection holds then.
+When neither can run here, kernels run without the sandbox (``--sandbox auto``, the default,
+says so, why, and what fixes it) or the run is refused (``--sandbox on``). See the README for
+what protection holds then.
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import itertools
 import os
-import shutil
-import signal
 import site
 import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -39,8 +42,11 @@ from jupyter_client.manager import AsyncKernelManager
 
 from ..model.errors import UsageError
 from ..model.settings import SANDBOX_MODES
+from . import probe, processes
+from .environment import fresh_start, kernel_specs
+from .probe import Availability, Kind
 
-FIRST_UID = 1_000_000  # sandbox user ids start here; each kernel gets one of its own
+FIRST_UID = 1_000_000  # root sandbox user ids start here; each kernel gets one of its own
 UIDS_PER_PROCESS = 64  # user ids a grader process takes turns with, one kernel after another
 TMP_BYTES = 256 * 1024**2  # the sandbox's /tmp is memory; files there are bounded together
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -60,8 +66,13 @@ class Sandbox:
 
     readable: tuple[Path, ...]  # bound read-only at the same path inside
     hidden: tuple[Path, ...]  # folders covered with an empty one, if inside a readable path
-    process_limit: int  # processes and threads the kernel's user may have at once
-    uid: int = FIRST_UID
+    process_limit: int | None  # processes and threads it may have at once; None: no limit
+    kind: Kind = "root"
+    uid: int = FIRST_UID  # the user id the kernel runs as, in the root sandbox
+
+    def for_one_kernel(self) -> Sandbox:
+        """This sandbox for the next kernel: in the root sandbox, with a user id of its own."""
+        return dataclasses.replace(self, uid=fresh_uid()) if self.kind == "root" else self
 
     def command(
         self, kernel_command: list[str], workdir: Path, sockets: Path | None = None
@@ -71,7 +82,7 @@ class Sandbox:
         ``workdir`` and ``sockets`` (where the kernel makes its sockets, if not in ``workdir``)
         are the only folders it may write to besides its own /tmp.
         """
-        arguments = _system_view()
+        arguments = _system_view(self.kind)
         made = {Path("/"), Path("/tmp")}
 
         def folders_on_the_way(path: Path) -> list[str]:
@@ -88,39 +99,33 @@ class Sandbox:
             arguments += folders_on_the_way(path) + ["--ro-bind", str(path), str(path)]
         for path in self.hidden:
             if path.is_dir() and any(path.is_relative_to(folder) for folder in self.readable):
-                arguments += ["--tmpfs", str(path)]
+                arguments += ["--tmpfs", str(path), "--remount-ro", str(path)]
         for folder in dict.fromkeys([workdir, sockets or workdir]):
             arguments += folders_on_the_way(folder) + ["--bind", str(folder), str(folder)]
+        # The new root, /dev and the folders that cover hidden ones are memory, unbounded, and in
+        # the rootless sandbox the kernel's user owns them: all read-only, so that only /tmp
+        # (bounded) and the folders bound above take files.
+        arguments += ["--remount-ro", "/", "--remount-ro", "/dev"]
         arguments += ["--chdir", str(workdir), "--clearenv"]
         for name, value in _environment(workdir).items():
             arguments += ["--setenv", name, value]
-        # Root inside may only change user: setpriv then drops every capability for good.
-        arguments += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
-        arguments += [
-            "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
-            # Set as the sandbox's user, so that it counts that user's processes only.
-            "prlimit", f"--nproc={self.process_limit}", "--",
-        ]  # fmt: skip
-        return arguments + kernel_command
-
-    def end_processes(self, spare_kernel: bool = False, patience: float = 5.0) -> None:
-        """Kill whatever runs as the sandbox's user, and wait until it has ended.
-
-        With ``spare_kernel``, the kernel (the first of them to start) is left running.
-        """
-        deadline = time.monotonic() + patience
-        while time.monotonic() < deadline:
-            left = _processes_of(self.uid)[1 if spare_kernel else 0 :]
-            if not left:
-                return
-            for pid in left:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.05)
+        if self.kind == "root":
+            # Root inside may only change user: setpriv then drops every capability for good.
+            arguments += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
+            arguments += [
+                "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+            ]  # fmt: skip
+        # Set inside, as the kernel's user: in the root sandbox it counts that user's processes,
+        # in the rootless one those of its own user namespace.
+        if self.process_limit is not None:
+            arguments += ["--", "prlimit", f"--nproc={self.process_limit}"]
+        return arguments + ["--"] + kernel_command
 
     def hand_over(self, path: Path) -> None:
-        """Make ``path`` (a file or a whole folder) the sandbox user's own."""
+        """Make ``path`` (a file or a whole folder) the kernel's own, in the root sandbox."""
+        if self.kind != "root":
+            return  # the kernel runs as the grader's own user
         os.chown(path, self.uid, self.uid)
         if path.is_dir():
             for root, folders, files in os.walk(path):
@@ -128,10 +133,11 @@ class Sandbox:
                     os.chown(os.path.join(root, name), self.uid, self.uid, follow_symlinks=False)
 
 
-def _system_view() -> list[str]:
+def _system_view(kind: Kind) -> list[str]:
     """bwrap's namespaces, and the system's programs, libraries and the few files they read."""
     arguments = [
-        "bwrap", "--die-with-parent", "--new-session",
+        "bwrap", *(["--unshare-user"] if kind == "rootless" else []),
+        "--die-with-parent", "--new-session",
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
         "--unshare-cgroup-try", "--hostname", "sandbox",
         "--proc", "/proc", "--dev", "/dev",
@@ -151,13 +157,10 @@ def _system_view() -> list[str]:
 def _environment(workdir: Path) -> dict[str, str]:
     """The kernel's whole environment inside the sandbox: nothing of the grader's own."""
     return {
-        "HOME": str(workdir),
+        **fresh_start(workdir),
         "TMPDIR": "/tmp",
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
-        "MPLBACKEND": "agg",
-        "MPLCONFIGDIR": str(workdir / ".matplotlib"),
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
 
 
@@ -172,6 +175,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                  prefix: list[str] | None = None, **kwargs):
         super().__init__(
             kernel_name="python3",
+            kernel_spec_manager=kernel_specs(),
             transport="ipc",  # Unix sockets: the sandbox has no network to reach the grader by
             ip=str(sockets / "k"),
             connection_file=str(workdir / "kernel.json"),
@@ -182,12 +186,28 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.sockets = sockets
         self.prefix = list(prefix or [])  # put before bwrap, such as prlimit and its limits
         self.kernel_spec.interrupt_mode = "message"
+        # The sandbox's processes, oldest first; the rootless ones are known once it starts.
+        self.inside = processes.ByUser(sandbox.uid) if sandbox.kind == "root" else None
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         # Called once the connection file is written: the kernel's user must be able to read it.
         self.sandbox.hand_over(Path(self.connection_file))
         command = super().format_kernel_cmd(extra_arguments)
         return self.prefix + self.sandbox.command(command, self.workdir, self.sockets)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.inside is None:
+            self.inside = processes.InNamespace(self.provisioner.process.pid)
+
+    def end_processes(self, spare_kernel: bool = False, patience: float = 5.0) -> None:
+        """Kill whatever runs in the sandbox, and wait until it has ended.
+
+        With ``spare_kernel``, the kernel is left running (and in the rootless sandbox, the
+        namespace's first process, which holds the rest).
+        """
+        if self.inside is not None:
+            processes.end(self.inside, self.inside.kernel_first if spare_kernel else 0, patience)
 
 
 _turns = itertools.count()
@@ -196,25 +216,6 @@ _turns = itertools.count()
 def fresh_uid() -> int:
     """A user id for the next kernel: no other grader process uses it, nor this one's last."""
     return FIRST_UID + os.getpid() * UIDS_PER_PROCESS + next(_turns) % UIDS_PER_PROCESS
-
-
-def _processes_of(uid: int) -> list[int]:
-    """The live (not zombie) processes of user ``uid``, oldest first."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            stat = (entry / "stat").read_text()
-        except OSError:  # it ended while we looked
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        real_uid = fields.get("Uid", "").split()[:1]
-        state, *rest = stat.rsplit(")", 1)[1].split()
-        if real_uid == [str(uid)] and state != "Z":
-            found.append((int(rest[18]), int(entry.name)))  # (start time, pid)
-    return [pid for _, pid in sorted(found)]
 
 
 def _python_folders() -> list[Path]:
@@ -242,34 +243,39 @@ def _outermost(paths: list[Path]) -> tuple[Path, ...]:
 
 
 @cache
-def unavailable_because() -> str:
-    """Why the sandbox cannot be used on this machine, or "" if it can."""
+def availability() -> Availability:
+    """The sandbox kernels can run in on this machine, or why none can and what fixes it."""
     if not sys.platform.startswith("linux"):
-        return "the sandbox needs Linux"
-    if os.geteuid() != 0:
-        return "the sandbox needs the grader to run as root (as CI runners do)"
-    for program in ("bwrap", "setpriv", "prlimit"):
-        if shutil.which(program) is None:
-            hint = " (install the bubblewrap package)" if program == "bwrap" else ""
-            return f"`{program}` is not installed{hint}"
+        return Availability(None, "the sandbox needs Linux")
+    kind = probe.kind_for(os.geteuid())
+    missing = probe.missing_program(kind)
+    if missing:
+        return missing
     try:
         with tempfile.TemporaryDirectory() as folder:
-            probe = Sandbox(readable=(), hidden=(), process_limit=64).command(["true"], Path(folder))
-            outcome = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+            trial = Sandbox(readable=(), hidden=(), process_limit=64, kind=kind)
+            outcome = subprocess.run(trial.command(["true"], Path(folder)), capture_output=True,
+                                     text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as error:
-        return f"bwrap could not start: {error}"
+        return Availability(None, f"bwrap could not start: {error}")
     if outcome.returncode != 0:
-        reason = (outcome.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"bwrap cannot make a sandbox on this machine: {reason}"
-    return ""
+        return probe.failure(kind, (outcome.stderr.strip().splitlines() or ["no message"])[-1])
+    return Availability(kind, process_limit=probe.limits_processes(kind))
+
+
+def unavailable_because() -> str:
+    """Why no sandbox can run on this machine, or "" if one can (see ``availability``)."""
+    return availability().reason
 
 
 def check_mode(mode: str) -> None:
-    """Refuse a sandbox mode that is unknown, or "on" where the sandbox cannot run."""
+    """Refuse a sandbox mode that is unknown, or "on" where no sandbox can run."""
     if mode not in SANDBOX_MODES:
         raise UsageError(f"--sandbox must be one of {', '.join(SANDBOX_MODES)}, not {mode!r}")
-    if mode == "on" and unavailable_because():
-        raise UsageError(f"--sandbox on, but {unavailable_because()}")
+    found = availability()
+    if mode == "on" and found.kind is None:
+        fix = f" To fix this, run: {found.fix}" if found.fix else ""
+        raise UsageError(f"--sandbox on, but {found.reason}.{fix}")
 
 
 def make_sandbox(
@@ -281,10 +287,12 @@ def make_sandbox(
     package); ``hidden`` lists folders it must not see even if they lie inside one of those.
     """
     check_mode(mode)
-    if mode == "off" or unavailable_because():
+    found = availability()
+    if mode == "off" or found.kind is None:
         return None
     return Sandbox(
         readable=_outermost(_python_folders() + [path.resolve() for path in readable]),
         hidden=tuple(path.resolve() for path in hidden),
-        process_limit=process_limit,
+        process_limit=process_limit if found.process_limit else None,
+        kind=found.kind,
     )

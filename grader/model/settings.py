@@ -61,8 +61,9 @@ class Settings:
     )
     sandbox: str = _option(
         "auto", "run each kernel in a bubblewrap sandbox: no network, no view of other files, "
-        "an unprivileged user. auto: when root with bwrap installed; on: refuse to grade "
-        "without it; off: never", choices=SANDBOX_MODES,
+        "no capabilities (as root, a user id of its own; otherwise, user namespaces). auto: "
+        "where bwrap can make one; on: refuse to grade without it; off: never",
+        choices=SANDBOX_MODES,
     )
     defs_only: bool = _option(
         False, "fast mode: run imports, definitions and the setup they use, but not the demo "

