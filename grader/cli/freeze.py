@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..judge.freeze import current_examples, stale_checks
+from ..judge.freeze import current_examples, current_showcases, stale_checks
 from ..judge.stored import load_examples, save_examples
 from ..model.lessons import assignment_name, load_assignment
 from ..model.settings import DEFAULT_PROFILE, PROFILES
@@ -50,11 +50,13 @@ def run(arguments: argparse.Namespace) -> int:
         return EXIT_OK
     stored = load_examples(path) if path.is_file() and not arguments.redraw else None
     examples = current_examples(assignment, max_examples, stored, arguments.redraw)
-    save_examples(path, assignment, max_examples, examples)
+    showcases = current_showcases(assignment)
+    save_examples(path, assignment, max_examples, examples, showcases)
     count = sum(len(found.inputs) for found in examples.values())
     stand_ins = sum(len(each) for found in examples.values() for each in found.stand_in_outputs)
     kept = sum(key in stored.examples for key in examples) if stored and (
         stored.max_examples == max_examples) else 0
-    print(f"Stored {count} inputs and expected outputs, and {stand_ins} stand-in outputs, in "
-          f"{path} ({kept} of {len(examples)} sub-checks kept their stored inputs).")
+    print(f"Stored {count} inputs and expected outputs, {stand_ins} stand-in outputs and "
+          f"{len(showcases)} showcases in {path} ({kept} of {len(examples)} sub-checks kept their "
+          "stored inputs).")
     return EXIT_OK
