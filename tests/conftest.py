@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import re
 from html import unescape
@@ -6,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from grader import PROFILES, load_assignment
+from grader.model.results import Timings
 from grader.kernel.sandbox import unavailable_because
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,21 @@ needs_sandbox = pytest.mark.skipif(
 @pytest.fixture(scope="session")
 def assignment():
     return load_assignment("convolutions")
+
+
+@pytest.fixture(scope="session")
+def graded_here_with_pictures(assignment):
+    """Graded in this process, without a kernel, pictures drawn: `get_subimages` right,
+    `convolve` flips its kernel, `template_match` missing."""
+    from fake_caller import graded_here
+    from solutions import convolutions as reference
+
+    def flipped_convolve(image, kernel):
+        return reference.convolve(image, kernel[::-1, ::-1])
+
+    result = graded_here(assignment, {"get_subimages": reference.get_subimages,
+                                      "convolve": flipped_convolve})
+    return dataclasses.replace(result, timings=Timings(1.0, 2.0, 0.5, 0.0, 0.25))
 
 
 @pytest.fixture(scope="session")
