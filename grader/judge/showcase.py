@@ -17,7 +17,7 @@ from functools import cache
 
 import numpy as np
 
-from ..kernel.calls import FunctionCaller, Outcome, Raised, Rejected, Returned
+from ..kernel.calls import FunctionCaller, Outcome, Raised, Rejected, TimedOut
 from ..model.assignment import Assignment
 from ..model.budget import Budget
 from ..model.errors import KernelLost
@@ -25,21 +25,27 @@ from ..model.results import ExerciseResult, Panel, Pictured
 from ..model.showcase import Showcase, Shown
 from . import raster
 from .oracle import Oracle
+from .stored import ShowcaseData
 from .search import shapes
+
+
+SLOW = "Your function gave no answer within"  # a showcase's call ran out of time
 
 
 @cache
 def _reference_panels(oracle: Oracle, showcase: Showcase) -> tuple[Panel, ...]:
     """The showcase's inputs and the reference's picture, drawn once per process."""
     data = oracle.showcase(showcase)
-    return (*_input_panels(oracle, showcase, data.expected, None),
+    return (*_input_panels(oracle, showcase, data, None),
             raster.picture("expected", data.expected.picture))
 
 
-def _input_panels(oracle: Oracle, showcase: Showcase, expected: Shown,
+def _input_panels(oracle: Oracle, showcase: Showcase, data: ShowcaseData,
                   yours: Shown | None) -> list[Panel]:
-    data = oracle.showcase(showcase)
+    """The arguments the showcase draws, the first with the boxes where the reference's
+    output and the student's put them."""
     parameters = oracle.assignment.exercise(showcase.exercise).parameters
+    expected = data.expected
     boxes = [(expected.box, raster.EXPECTED_BOX)] if expected.box else []
     if yours and yours.box and yours.box != expected.box:
         boxes.append((yours.box, raster.YOUR_BOX))
@@ -53,15 +59,17 @@ def _input_panels(oracle: Oracle, showcase: Showcase, expected: Shown,
     return panels
 
 
-def _yours(showcase: Showcase, data, outcome: Outcome | None) -> tuple[Shown | None, str]:
+def _yours(showcase: Showcase, data: ShowcaseData,
+           outcome: Outcome | None) -> tuple[Shown | None, str]:
     """What to draw of the student's outcome, or why there is nothing; and a note on it."""
+    if outcome is None:
+        return None, "Your function was not called on this input."
     if isinstance(outcome, Raised):
         return None, f"Your function raised {outcome.error} on this input."
     if isinstance(outcome, Rejected):
         return None, f"Your function {outcome.reason}."
-    if not isinstance(outcome, Returned):
-        return None, (f"Your function gave no answer within {showcase.seconds:g} s on this input, "
-                      "so it is not drawn.")
+    if isinstance(outcome, TimedOut):
+        return None, f"{SLOW} {outcome.seconds:g} s on this input, so it is not drawn."
     note = ""
     if outcome.value.shape != data.expected.shape:
         note = (f"Your output has shape {outcome.value.shape}; the reference's has shape "
@@ -75,22 +83,20 @@ def _yours(showcase: Showcase, data, outcome: Outcome | None) -> tuple[Shown | N
 def pictured(oracle: Oracle, showcase: Showcase, outcome: Outcome | None,
              why_not_called: str = "") -> Pictured:
     """One showcase drawn: its inputs, the reference's picture, the student's and the
-    difference; with only the reference's where ``outcome`` is None and ``why_not_called``."""
+    difference; only the reference's where the function was not called (``outcome`` None,
+    ``why_not_called`` says why)."""
     data = oracle.showcase(showcase)
     if data is None:
         return Pictured(showcase.title, showcase.caption, (), "No pictures: the stored file "
                         "has none for this showcase (run `grade freeze`).")
     reference = _reference_panels(oracle, showcase)
-    if why_not_called:
-        return Pictured(showcase.title, showcase.caption,
-                        (*reference, Panel("yours", note="not drawn")), why_not_called)
-    yours, note = _yours(showcase, data, outcome)
+    yours, note = (None, why_not_called) if why_not_called else _yours(showcase, data, outcome)
     if yours is None:
         return Pictured(showcase.title, showcase.caption,
                         (*reference, Panel("yours", note="not drawn")), note)
     inputs = list(reference[:-1])
     if yours.box and yours.box != data.expected.box:
-        inputs = _input_panels(oracle, showcase, data.expected, yours)
+        inputs = _input_panels(oracle, showcase, data, yours)
     panels = [*inputs, reference[-1], raster.picture("yours", yours.picture)]
     if yours.picture.shape == data.expected.picture.shape:
         panels.append(raster.difference(data.expected.picture, yours.picture))
@@ -122,8 +128,8 @@ def _called(caller: FunctionCaller, oracle: Oracle, showcase: Showcase,
     if outcome is None:
         exercise = oracle.assignment.exercise(showcase.exercise)
         return pictured(oracle, showcase, None, (
-            f"Your function gave no answer within {showcase.seconds:g} s on this input "
-            f"({shapes(exercise, data.arguments)}), so it is not drawn."
+            f"{SLOW} {showcase.seconds:g} s on this input ({shapes(exercise, data.arguments)}), "
+            "so it is not drawn."
         ))
     return pictured(oracle, showcase, outcome)
 
@@ -160,15 +166,19 @@ def picture_exercises(assignment: Assignment, caller: FunctionCaller, oracle: Or
         if result.showcases or not showcases or not _checked(result):
             drawn.append(result)
             continue
-        pictures = []
+        pictures, slow = [], ""
         for showcase in showcases:
+            skip = lost or slow
             try:
                 pictures.append(_safely(
-                    lambda: pictured(oracle, showcase, None, lost) if lost
+                    lambda: pictured(oracle, showcase, None, skip) if skip
                     else _called(caller, oracle, showcase, budget), showcase))
             except KernelLost as error:
                 lost = f"Your function was not called on this input: {error}."
                 pictures.append(_safely(lambda: pictured(oracle, showcase, None, lost), showcase))
+            if not skip and pictures[-1].note.startswith(SLOW):
+                slow = (f"Your function was not called on this input: it took longer than "
+                        f"{showcase.seconds:g} s on the one before.")
         if result.stand_ins:
             pictures = [_with_helpers(one, result) for one in pictures]
         drawn.append(dataclasses.replace(result, showcases=tuple(pictures)))
@@ -178,8 +188,10 @@ def picture_exercises(assignment: Assignment, caller: FunctionCaller, oracle: Or
 def _with_helpers(one: Pictured, result: ExerciseResult) -> Pictured:
     """The picture, noting that no correct helper stood in for the ones that failed."""
     helpers = " and ".join(f"`{s.function}`" for s in result.stand_ins)
-    said = (f"Here `{result.name}` used your {helpers} as it is: nothing stands in for it in "
-            f"the pictures, and it failed its own checks.")
+    one = len(result.stand_ins) == 1
+    said = (f"Your {helpers} failed {'its' if one else 'their'} own checks, and here nothing "
+            f"stands in for {'it' if one else 'them'}: `{result.name}` used "
+            f"{'it' if one else 'them'} as {'it is' if one else 'they are'}.")
     return dataclasses.replace(one, note=" ".join(filter(None, [said, one.note])))
 
 
