@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import statistics
 import sys
 import tempfile
@@ -87,6 +88,8 @@ def main() -> None:
           f"{max(row[1] + row[3] for row in rows):.2f} s; with - without "
           f"{statistics.mean(row[2] for row in rows):+.2f} s on average")
     print(f"once per process: the reference's pictures {warm:.2f} s")
+    print(f"load average over the last 15 minutes: {os.getloadavg()[2]:.1f} on "
+          f"{os.cpu_count()} cores (other work on the machine slows every number above)")
     print(f"once per run: report.html and its figures for {len(results)} submissions "
           f"{report:.2f} s")
 

@@ -12,6 +12,7 @@ import pytest
 
 from grader.judge.freeze import stale_checks
 from grader.judge.grids import counterexample_grids
+from grader.judge.oracle import Oracle
 from grader.judge.raster import EXPECTED_BOX, NOT_FINITE, YOUR_BOX
 from grader.judge.showcase import picture_exercises, pictured
 from grader.kernel.calls import Returned
@@ -98,6 +99,14 @@ def test_template_match_boxes_each_best_match_on_the_photo(assignment):
     assert list(panels(one)) == ["image", "template", "expected", "yours", "difference"]
 
 
+def test_an_exercises_pictures_are_called_in_one_round_trip(assignment):
+    caller = FakeCaller(reference.convolve)
+    (done,), _ = picture_exercises(assignment, ByName({"convolve": caller}),
+                                   reference_oracle(assignment), (checked("convolve"),), unlimited())
+    assert [len(batch) for batch in caller.prefetched] == [3]
+    assert [one.title for one in done.showcases] == ["Box blur (3x3)", "Sharpen", EDGES]
+
+
 def test_a_function_that_raises_shows_the_reference_and_the_error(assignment):
     one = shown(assignment, "Box blur (3x3)", raising_convolve)
     assert [(p.label, bool(p.png)) for p in one.panels] == [
@@ -105,18 +114,16 @@ def test_a_function_that_raises_shows_the_reference_and_the_error(assignment):
     assert one.note == "Your function raised ValueError: kernel too big on this input."
 
 
-def test_a_slow_function_is_cut_short_at_the_showcases_seconds_and_not_called_again(assignment):
+def test_a_slow_function_is_cut_short_at_the_sum_of_its_showcases_seconds(assignment):
     clock = FakeClock()
     caller = FakeCaller(reference.convolve, clock=clock, seconds_per_call=5.0)
     budget = Budget.start(900, "--submission-timeout", clock)
     (done,), _ = picture_exercises(assignment.only(["convolve"]), ByName({"convolve": caller}),
                                    reference_oracle(assignment), (checked("convolve"),), budget)
     assert [one.note for one in done.showcases] == [
-        "Your function gave no answer within 1 s on this input (image 120x102, kernel 3x3), so "
-        "it is not drawn."] + [
-        "Your function was not called on this input: it took longer than 1 s on the one "
-        "before."] * 2
-    assert clock() == 5.0  # the call was cut at its deadline; the next ones were not made
+        "Your function gave no answer within the 3 s its pictures have, on this input (image "
+        "120x102, kernel 3x3), so it is not drawn."] * 3
+    assert clock() == 5.0  # the first call was cut at the deadline; the next ones were not made
     assert all(panels(one)["expected"].png for one in done.showcases)
 
 
@@ -149,7 +156,7 @@ def test_a_kernel_lost_in_a_showcase_leaves_the_rest_to_the_reference(assignment
     class Loses:
         calls = 0
 
-        def call(self, name, arguments, stand_ins=(), deadline=None):
+        def prefetch(self, name, many, stand_ins=None, deadline=None):
             self.calls += 1
             raise KernelLost(KernelLoss.DIED_IN_CALL)
 
@@ -261,3 +268,32 @@ def test_the_outcome_of_a_showcase_call_is_only_what_the_kernel_returned(assignm
     claim = Returned(np.full((118, 100), 7.0))
     found = panels(pictured(oracle, case, claim))
     assert found["yours"].note == "every value 7"
+
+
+def test_a_showcase_that_fails_on_the_reference_is_named_by_freeze(assignment):
+    def missing_photo():
+        raise FileNotFoundError("dubs.jpg")
+
+    broken = tuple(dataclasses.replace(case, arguments=missing_photo) if case.title == "Sharpen"
+                   else case for case in assignment.showcases)
+    with pytest.raises(AssignmentError, match="the showcase 'Sharpen' of 'convolve' in "
+                       "'convolutions' fails on the reference: FileNotFoundError: dubs.jpg"):
+        stale_checks(dataclasses.replace(assignment, showcases=broken), STORED)
+
+
+def test_a_showcase_that_cannot_be_drawn_costs_no_verdict(assignment):
+    def missing_photo():
+        raise FileNotFoundError("dubs.jpg")
+
+    broken = dataclasses.replace(assignment, showcases=tuple(
+        dataclasses.replace(case, arguments=missing_photo) for case in assignment.showcases))
+    oracle = Oracle(broken, broken.reference_functions(), None)
+    result = checked("convolve")
+    (done,), _ = picture_exercises(broken, ByName({"convolve": FakeCaller(reference.convolve)}),
+                                   oracle, (result,), unlimited())
+    assert done.checks == result.checks
+    assert {one.note for one in done.showcases} == {
+        "The grader could not draw this (AssignmentError: the showcase 'Box blur (3x3)' of "
+        "'convolve' in 'convolutions' fails on the reference: FileNotFoundError: dubs.jpg); the "
+        "verdicts do not depend on it."}
+    assert [one.title for one in done.showcases] == ["Box blur (3x3)", "Sharpen", EDGES]

@@ -22,8 +22,8 @@ import numpy as np
 
 from ..kernel.calls import StandInOutput
 from ..model.assignment import Assignment, Exercise, SubCheck
-from ..model.showcase import Showcase
 from ..model.errors import AssignmentError, UsageError
+from ..model.showcase import Showcase
 from ..model.values import argument_key
 from .draws import draw_inputs
 from .stored import Examples, ShowcaseData, Stored, load_examples
@@ -100,12 +100,20 @@ class Oracle:
     def _showcase(self, showcase: Showcase) -> ShowcaseData | None:
         """The showcase's arguments and what the reference's output shows; None where the
         reference is not installed and the stored file does not have them."""
-        stored = self.stored.showcases.get((showcase.exercise, showcase.title)) if self.stored else None
+        key = (showcase.exercise, showcase.title)
+        stored = self.stored.showcases.get(key) if self.stored else None
         if self.references is None:
             return stored
-        arguments = stored.arguments if stored else showcase.arguments()
-        output = call_reference(self.references[showcase.exercise], arguments)
-        return ShowcaseData(arguments, showcase.show(arguments, output))
+        try:
+            arguments = stored.arguments if stored else showcase.arguments()
+            output = call_reference(self.references[showcase.exercise], arguments)
+            return ShowcaseData(arguments, showcase.show(arguments, output))
+        except Exception as error:  # the lesson's own code: its data, or what it draws
+            raise AssignmentError(
+                f"the showcase {showcase.title!r} of {showcase.exercise!r} in "
+                f"{self.assignment.name!r} fails on the reference: {type(error).__name__}: "
+                f"{error}"
+            ) from None
 
     def stand_ins(self, exercise: Exercise, examples: Examples
                   ) -> Callable[[tuple], tuple[StandInOutput, ...]]:

@@ -1,8 +1,9 @@
 """Showcases: each exercise called on the lesson's own data, and what comes back drawn.
 
 After the checks, in the same kernel, each showcase of a graded exercise (see
-``model.showcase``) calls the student's function once, with no stand-ins, within the showcase's
-``seconds`` and what is left of the submission's budget. The output comes back as a plain array
+``model.showcase``) calls the student's function once, with no stand-ins; an exercise's calls go
+in one round trip, within the sum of its showcases' ``seconds`` and what is left of the
+submission's budget. The output comes back as a plain array
 like every call's, and is drawn here, in the grader's process, beside the showcase's input and
 what the reference makes of it (from the reference, or the stored file: see ``oracle``), with
 their difference. Nothing here changes a verdict: a showcase that cannot call the function, or
@@ -27,9 +28,6 @@ from . import raster
 from .oracle import Oracle
 from .stored import ShowcaseData
 from .search import shapes
-
-
-SLOW = "Your function gave no answer within"  # a showcase's call ran out of time
 
 
 @cache
@@ -69,7 +67,8 @@ def _yours(showcase: Showcase, data: ShowcaseData,
     if isinstance(outcome, Rejected):
         return None, f"Your function {outcome.reason}."
     if isinstance(outcome, TimedOut):
-        return None, f"{SLOW} {outcome.seconds:g} s on this input, so it is not drawn."
+        return None, (f"Your function gave no answer within {outcome.seconds:g} s on this input, "
+                      "so it is not drawn.")
     note = ""
     if outcome.value.shape != data.expected.shape:
         note = (f"Your output has shape {outcome.value.shape}; the reference's has shape "
@@ -115,36 +114,45 @@ def _boxes(expected, yours) -> str:
             f"orange where yours puts it, at row {yours[0]}, column {yours[1]}.")
 
 
-def _called(caller: FunctionCaller, oracle: Oracle, showcase: Showcase,
-            budget: Budget) -> Pictured:
-    data = oracle.showcase(showcase)
-    if data is None:
-        return pictured(oracle, showcase, None)
+def _calls(caller: FunctionCaller, oracle: Oracle, name: str, showcases: tuple[Showcase, ...],
+           budget: Budget) -> list[Pictured]:
+    """An exercise's showcases, its function called on all of them in one round trip, within
+    the sum of their seconds."""
+    found = [(showcase, oracle.showcase(showcase)) for showcase in showcases]
     if budget.over():
-        return pictured(oracle, showcase, None, f"Your function was not called on this input: "
-                        f"the submission ran out of time ({budget.describe()}).")
-    deadline = budget.within(showcase.seconds, "the showcase's seconds").deadline
-    outcome = caller.call(showcase.exercise, data.arguments, (), deadline)
-    if outcome is None:
-        exercise = oracle.assignment.exercise(showcase.exercise)
-        return pictured(oracle, showcase, None, (
-            f"{SLOW} {showcase.seconds:g} s on this input ({shapes(exercise, data.arguments)}), "
-            "so it is not drawn."
-        ))
-    return pictured(oracle, showcase, outcome)
+        why = (f"Your function was not called on this input: the submission ran out of time "
+               f"({budget.describe()}).")
+        return [pictured(oracle, showcase, None, why) for showcase in showcases]
+    seconds = sum(showcase.seconds for showcase, data in found if data)
+    calls = [data.arguments for _, data in found if data]
+    caller.prefetch(name, calls, [()] * len(calls),
+                    budget.within(seconds, "the pictures' seconds").deadline)
+    pictures = []
+    for showcase, data in found:
+        outcome = caller.known(name, data.arguments) if data else None
+        if data and outcome is None:
+            sizes = shapes(oracle.assignment.exercise(name), data.arguments)
+            pictures.append(pictured(oracle, showcase, None, (
+                f"Your function gave no answer within the {seconds:g} s its pictures have, on "
+                f"this input ({sizes}), so it is not drawn."
+            )))
+        else:
+            pictures.append(pictured(oracle, showcase, outcome))
+    return pictures
 
 
-def _safely(draw, showcase: Showcase) -> Pictured:
-    """``draw()``, or a note in its place: a picture that cannot be drawn costs no verdict."""
+def _safely(draw, showcases: tuple[Showcase, ...]) -> list[Pictured]:
+    """``draw()``, or a note in each picture's place: a picture that cannot be drawn costs no
+    verdict."""
     try:
         return draw()
     except KernelLost:
         raise
     except Exception as error:
-        return Pictured(showcase.title, showcase.caption, (), (
+        return [Pictured(showcase.title, showcase.caption, (), (
             f"The grader could not draw this ({type(error).__name__}: {error}); the verdicts "
             "do not depend on it."
-        ))
+        )) for showcase in showcases]
 
 
 def _checked(result: ExerciseResult) -> bool:
@@ -166,19 +174,14 @@ def picture_exercises(assignment: Assignment, caller: FunctionCaller, oracle: Or
         if result.showcases or not showcases or not _checked(result):
             drawn.append(result)
             continue
-        pictures, slow = [], ""
-        for showcase in showcases:
-            skip = lost or slow
-            try:
-                pictures.append(_safely(
-                    lambda: pictured(oracle, showcase, None, skip) if skip
-                    else _called(caller, oracle, showcase, budget), showcase))
-            except KernelLost as error:
-                lost = f"Your function was not called on this input: {error}."
-                pictures.append(_safely(lambda: pictured(oracle, showcase, None, lost), showcase))
-            if not skip and pictures[-1].note.startswith(SLOW):
-                slow = (f"Your function was not called on this input: it took longer than "
-                        f"{showcase.seconds:g} s on the one before.")
+        try:
+            pictures = _safely(lambda: [pictured(oracle, one, None, lost) for one in showcases]
+                               if lost else _calls(caller, oracle, result.name, showcases, budget),
+                               showcases)
+        except KernelLost as error:
+            lost = f"Your function was not called on this input: {error}."
+            pictures = _safely(lambda: [pictured(oracle, one, None, lost) for one in showcases],
+                               showcases)
         if result.stand_ins:
             pictures = [_with_helpers(one, result) for one in pictures]
         drawn.append(dataclasses.replace(result, showcases=tuple(pictures)))
@@ -206,9 +209,10 @@ def reference_pictures(assignment: Assignment, oracle: Oracle,
                 "reference's pictures are shown.")
 
     return tuple(
-        dataclasses.replace(result, showcases=tuple(
-            _safely(lambda: pictured(oracle, showcase, None, why(result)), showcase)
-            for showcase in assignment.showcases_of(result.name)
-        )) if not result.showcases else result
+        result if result.showcases else dataclasses.replace(result, showcases=tuple(_safely(
+            lambda: [pictured(oracle, one, None, why(result))
+                     for one in assignment.showcases_of(result.name)],
+            assignment.showcases_of(result.name),
+        )))
         for result in results
     )
