@@ -297,3 +297,17 @@ def test_a_showcase_that_cannot_be_drawn_costs_no_verdict(assignment):
         "'convolve' in 'convolutions' fails on the reference: FileNotFoundError: dubs.jpg); the "
         "verdicts do not depend on it."}
     assert [one.title for one in done.showcases] == ["Box blur (3x3)", "Sharpen", EDGES]
+
+
+def test_pictures_say_when_a_failed_helper_was_used_as_it_is(assignment):
+    """Stand-ins are for verdicts: the pictures show what the notebook's functions do."""
+    def transposed_get_subimages(image, kernel_shape):
+        return reference.get_subimages(image, kernel_shape[::-1]).transpose(1, 0, 3, 2)
+
+    result = graded_here(assignment, {"get_subimages": transposed_get_subimages,
+                                      "convolve": reference.convolve}, max_examples=10)
+    convolve = result.exercise("convolve")
+    assert convolve.points == 3 and convolve.stand_ins
+    assert {one.note.split(":")[0] for one in convolve.showcases} == {
+        "Your `get_subimages` failed its own checks, and here nothing stands in for it"}
+    assert "`convolve` used it as it is." in convolve.showcases[0].note

@@ -173,8 +173,9 @@ SHOWCASES = (
         "template_match",
         "Finding the patch of the cap",
         lambda: (_small_photo(), _small_photo()[PATCH].copy()),
-        f"The notebook's patch of the cap (made as small, {50 // SHRINK}x{50 // SHRINK}) searched for in the photo: "
-        "the brightest point of the match map is where it fits best, boxed on the photo.",
+        f"The notebook's patch of the cap (made as small, {50 // SHRINK}x{50 // SHRINK}) "
+        "searched for in the photo: the brightest point of the match map is where it fits best, "
+        "boxed on the photo.",
         box=_best_match,
         inputs=(0, 1),
     ),

@@ -109,7 +109,8 @@ def pictured(oracle: Oracle, showcase: Showcase, outcome: Outcome | None,
 
 def _boxes(expected, yours) -> str:
     if expected == yours:
-        return f"The box is at row {yours[0]}, column {yours[1]}, for yours and the reference alike."
+        return (f"The box is at row {yours[0]}, column {yours[1]}, for yours and the reference "
+                "alike.")
     return (f"Boxed in green where expected, at row {expected[0]}, column {expected[1]}; in "
             f"orange where yours puts it, at row {yours[0]}, column {yours[1]}.")
 
@@ -188,14 +189,14 @@ def picture_exercises(assignment: Assignment, caller: FunctionCaller, oracle: Or
     return tuple(drawn), time.perf_counter() - started
 
 
-def _with_helpers(one: Pictured, result: ExerciseResult) -> Pictured:
+def _with_helpers(picture: Pictured, result: ExerciseResult) -> Pictured:
     """The picture, noting that no correct helper stood in for the ones that failed."""
     helpers = " and ".join(f"`{s.function}`" for s in result.stand_ins)
-    one = len(result.stand_ins) == 1
-    said = (f"Your {helpers} failed {'its' if one else 'their'} own checks, and here nothing "
-            f"stands in for {'it' if one else 'them'}: `{result.name}` used "
-            f"{'it' if one else 'them'} as {'it is' if one else 'they are'}.")
-    return dataclasses.replace(one, note=" ".join(filter(None, [said, one.note])))
+    single = len(result.stand_ins) == 1
+    said = (f"Your {helpers} failed {'its' if single else 'their'} own checks, and here nothing "
+            f"stands in for {'it' if single else 'them'}: `{result.name}` used "
+            f"{'it' if single else 'them'} as {'it is' if single else 'they are'}.")
+    return dataclasses.replace(picture, note=" ".join(filter(None, [said, picture.note])))
 
 
 def reference_pictures(assignment: Assignment, oracle: Oracle,
