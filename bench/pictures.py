@@ -3,13 +3,17 @@
     python bench/pictures.py [NOTEBOOK...] [--repeat N]
 
 Grades each notebook (default: the demo submissions) one at a time in fast mode
-(``--defs-only``: running the notebook is not what is measured), alternately with the lesson's
-showcases and without them, and prints per submission:
+(``--defs-only``: running the notebook is not what is measured) and without the sandbox (so
+that each kernel is a child of this process, whose CPU time is counted), alternately with the
+lesson's showcases and without them, and prints per submission:
 
 - ``pictures``: the seconds grading spent on showcases, as it records them
   (``timings.pictures``: calling the student's functions on the lesson's photo, and drawing);
-- ``with - without``: the difference of the whole grading's wall time, which includes that and
-  whatever else the showcases cost (noisier: a kernel's start varies by a few tenths);
+- ``CPU``: the CPU seconds grading took with them, less without them, in this process and its
+  kernels together: what they cost, little changed by other work on the machine (which slows
+  the wall-clock numbers);
+- ``wall``: the same for the whole grading's wall time (noisy: a kernel's start varies by a
+  few tenths);
 - ``html``: writing ``feedback.html`` and the HTML ``results.json``, beyond ``feedback.md``;
 
 each the median of ``--repeat`` runs; then the time to draw ``report.html`` and its figures for
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -45,6 +50,19 @@ def timed(function, *arguments):
     return value, time.perf_counter() - started
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the kernels)."""
+    return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
+
+def graded(submission, assignment, settings, oracle):
+    """The result, its wall time and its CPU time (the kernel's included)."""
+    cpu = cpu_seconds()
+    result, wall = timed(grade_submission, submission, assignment, settings, oracle)
+    return result, wall, cpu_seconds() - cpu
+
+
 def html_seconds(result, folder: Path) -> float:
     """Writing everything for one submission, less writing its Markdown feedback alone."""
     _, everything = timed(write_submission, folder, result)
@@ -58,7 +76,8 @@ def main() -> None:
                         default=sorted((ROOT / "examples" / "submissions").glob("*.ipynb")))
     parser.add_argument("--repeat", type=int, default=2, help="runs of each measurement")
     arguments = parser.parse_args()
-    settings = PROFILES["thorough"].replace(defs_only=True, cell_timeout=10)
+    # Without the sandbox each kernel is a child of this process, so its CPU time is counted.
+    settings = PROFILES["thorough"].replace(defs_only=True, cell_timeout=10, sandbox="off")
     pictured = load_assignment("convolutions")
     plain = dataclasses.replace(pictured, showcases=())
     oracles = {id(pictured): make_oracle(pictured), id(plain): make_oracle(plain)}
@@ -69,24 +88,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         for path in arguments.notebooks:
             submission = Submission(path.stem, path)
-            spent, extra, html = [], [], []
+            spent, cpu, wall, html = [], [], [], []
             for _ in range(arguments.repeat):
-                result, with_pictures = timed(grade_submission, submission, pictured, settings,
-                                              oracles[id(pictured)])
-                _, without = timed(grade_submission, submission, plain, settings,
-                                   oracles[id(plain)])
+                result, wall_with, cpu_with = graded(submission, pictured, settings,
+                                                     oracles[id(pictured)])
+                _, wall_without, cpu_without = graded(submission, plain, settings,
+                                                      oracles[id(plain)])
                 spent.append(result.timings.pictures)
-                extra.append(with_pictures - without)
+                cpu.append(cpu_with - cpu_without)
+                wall.append(wall_with - wall_without)
                 html.append(html_seconds(result, Path(out)))
             results.append(result)
-            rows.append((submission.id, *map(statistics.median, (spent, extra, html))))
-            print(f"{rows[-1][0]:<26} pictures {rows[-1][1]:.2f} s   with - without "
-                  f"{rows[-1][2]:+.2f} s   html {1000 * rows[-1][3]:.0f} ms", flush=True)
+            rows.append((submission.id, *map(statistics.median, (spent, cpu, wall, html))))
+            print(f"{rows[-1][0]:<26} pictures {rows[-1][1]:.2f} s   CPU {rows[-1][2]:+.2f} s   "
+                  f"wall {rows[-1][3]:+.2f} s   html {1000 * rows[-1][4]:.0f} ms", flush=True)
         _, report = timed(write_class_report, Path(out), pictured, results)
-    mean = statistics.mean(row[1] + row[3] for row in rows)
-    print(f"\nper submission: pictures + html {mean:.2f} s on average, at most "
-          f"{max(row[1] + row[3] for row in rows):.2f} s; with - without "
-          f"{statistics.mean(row[2] for row in rows):+.2f} s on average")
+    print()
+    for name, column in (("pictures + html", 1), ("CPU + html", 2), ("wall + html", 3)):
+        added = [row[column] + row[4] for row in rows]
+        print(f"{'per submission, ' if column == 1 else '                '}{name:<16} "
+              f"{statistics.mean(added):+.2f} s on average, at most {max(added):+.2f} s")
     print(f"once per process: the reference's pictures {warm:.2f} s")
     print(f"load average over the last 15 minutes: {os.getloadavg()[2]:.1f} on "
           f"{os.cpu_count()} cores (other work on the machine slows every number above)")

@@ -8,6 +8,7 @@ matplotlib, once per run; the page embeds them, so it is one self-contained file
 from __future__ import annotations
 
 import io
+import math
 from collections import Counter
 from collections.abc import Sequence
 from html import escape
@@ -46,8 +47,9 @@ def score_figure(results: Sequence[SubmissionResult], possible: float) -> bytes:
     figure = _figure(6, 3)
     axes = figure.add_subplot()
     top = max(possible, 1)
-    axes.hist([r.score for r in results], bins=min(int(top) + 1, 40), range=(0, top),
-              color="#4c72b0", edgecolor="white")
+    steps = min(math.ceil(top), 40)  # one bar per point, up to 40 bars
+    edges = [top * (i - 0.5) / steps for i in range(steps + 2)]
+    axes.hist([r.score for r in results], bins=edges, color="#4c72b0", edgecolor="white")
     axes.set(xlabel=f"score (of {points(possible)})", ylabel="submissions",
              title="Scores")
     axes.yaxis.get_major_locator().set_params(integer=True)
