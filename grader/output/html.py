@@ -18,7 +18,7 @@ from ..model.results import SubmissionResult
 from .grids import counterexample_svgs
 from .wording import MARK, MODE_NOTE, check_output, points, stand_in_note
 
-SHOWN_SIDE = 220  # a picture is scaled up by whole pixels until its longer side nears this
+SHOWN_SIDE = 220  # a picture is scaled up by whole pixels to bring its longer side near this
 
 STYLE = """
 .grader-feedback { font-family: system-ui, sans-serif; line-height: 1.45; max-width: 80rem; }
@@ -54,7 +54,7 @@ def panel_html(panel: Panel) -> str:
     if not panel.png:
         picture = f'<div class="missing">{inline(panel.note or "not drawn")}</div>'
         return f"<figure>{picture}<figcaption><b>{inline(panel.label)}</b></figcaption></figure>"
-    scale = max(1, SHOWN_SIDE // max(panel.width, panel.height, 1))
+    scale = max(1, round(SHOWN_SIDE / max(panel.width, panel.height, 1)))
     picture = (f'<img class="raster" src="{data_uri("image/png", panel.png)}" '
                f'width="{panel.width * scale}" height="{panel.height * scale}" '
                f'alt="{escape(panel.label)}">')
