@@ -7,18 +7,23 @@
 The functions are called as they are defined in the notebook's kernel right now. Expected
 outputs always come from the outputs stored with the assignment: the reference solutions never
 enter a student's process, even where they are installed. The inputs are the ones final grading
-tries, so the verdicts are the ones it gives.
+tries, so the verdicts are the ones it gives. In a notebook the feedback shows with its pictures
+(what each function makes of the lesson's data beside what the reference makes of it, drawn from
+the stored outputs; each failing input as grids); elsewhere it is printed as Markdown.
 """
 
 from __future__ import annotations
 
 from .judge.exercises import check_exercises
 from .judge.oracle import make_oracle
+from .judge.showcase import picture_exercises, reference_pictures
 from .kernel.calls import FunctionCaller, LocalTransport
+from .model.budget import unlimited
 from .model.errors import UsageError
 from .model.lessons import choose_lesson
 from .model.results import SubmissionResult
 from .model.settings import DEFAULT_PROFILE, PROFILES, Settings
+from .output.html import feedback_fragment
 from .output.report import feedback_markdown
 
 
@@ -32,14 +37,23 @@ def _user_namespace() -> dict:
     return shell.user_ns
 
 
-def _show(markdown: str) -> None:
+def _in_notebook() -> bool:
     try:
         from IPython import get_ipython
-        from IPython.display import Markdown, display
     except ImportError:
-        get_ipython = None
-    if get_ipython is not None and get_ipython() is not None:
-        display(Markdown(markdown))
+        return False
+    return get_ipython() is not None
+
+
+def _show(result: SubmissionResult) -> None:
+    """In a notebook, the feedback as HTML with its pictures (and as Markdown, for frontends
+    that show no HTML); elsewhere, printed as Markdown."""
+    markdown = feedback_markdown(result)
+    if _in_notebook():
+        from IPython.display import display
+
+        display({"text/html": feedback_fragment(result), "text/markdown": markdown,
+                 "text/plain": markdown}, raw=True)
     else:
         print(markdown)
 
@@ -62,6 +76,9 @@ def check(
     settings = settings or PROFILES[DEFAULT_PROFILE]
     caller = FunctionCaller(LocalTransport(namespace), settings.call_timeout)
     results, _ = check_exercises(chosen, caller, oracle, settings)
+    if _in_notebook():  # the pictures are shown only there
+        results, _ = picture_exercises(chosen, caller, oracle, results, unlimited())
+        results = reference_pictures(chosen, oracle, results)
     result = SubmissionResult("this notebook", "", "graded", results, mode=oracle.mode)
-    _show(feedback_markdown(result))
+    _show(result)
     return result

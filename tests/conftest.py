@@ -1,9 +1,13 @@
+import dataclasses
 import os
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
 
 from grader import PROFILES, load_assignment
+from grader.model.results import Timings
 from grader.kernel.sandbox import unavailable_because
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +27,26 @@ def assignment():
 
 
 @pytest.fixture(scope="session")
+def graded_here_with_pictures(assignment):
+    """Graded in this process, without a kernel, pictures drawn: `get_subimages` right,
+    `convolve` flips its kernel, `template_match` missing."""
+    from fake_caller import graded_here
+    from solutions import convolutions as reference
+
+    def flipped_convolve(image, kernel):
+        return reference.convolve(image, kernel[::-1, ::-1])
+
+    result = graded_here(assignment, {"get_subimages": reference.get_subimages,
+                                      "convolve": flipped_convolve})
+    return dataclasses.replace(result, timings=Timings(1.0, 2.0, 0.5, 0.0, 0.25))
+
+
+@pytest.fixture(scope="session")
 def settings():
     """Final grading as it is, but with a short cell limit so an endless cell costs little."""
     return PROFILES["thorough"].replace(cell_timeout=10)
+
+
+def text_of(html: str) -> str:
+    """What a reader of ``html`` sees, as plain text: tags dropped, entities read."""
+    return unescape(re.sub(r"<[^>]+>", "", html))

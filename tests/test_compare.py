@@ -53,13 +53,14 @@ def test_rounding_left_by_large_cancelling_terms_passes_thanks_to_the_scale(any_
     assert close(rtol=1e-5)((image, kernel), expected, float32_noise) is not None
 
 
-def test_truncation_to_integers_fails(any_kernel):
+def test_truncation_to_integers_fails_and_lists_every_differing_value(any_kernel):
     image = np.array([[1, 2], [3, 4]], dtype=np.uint8)
     kernel = np.array([[0.5]])
     expected = convolve(image, kernel)
     mismatch = any_kernel((image, kernel), expected, expected.astype(int))
     assert mismatch == Mismatch(
-        "2 of 4 values differ; first at index (0, 0): expected 0.5, got 0", first_difference=(0, 0)
+        "2 of 4 values differ; first at index (0, 0): expected 0.5, got 0", first_difference=(0, 0),
+        differing=((0, 0), (1, 0)),
     )
 
 

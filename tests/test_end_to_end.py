@@ -13,7 +13,7 @@ import dataclasses
 import nbformat
 import pytest
 
-from conftest import EXAMPLES, NOTEBOOKS, ROOT, needs_sandbox
+from conftest import EXAMPLES, NOTEBOOKS, ROOT, needs_sandbox, text_of
 from grader import grade_submission
 from grader.kernel.calls import FunctionCaller, KernelTransport
 from grader.cli import main
@@ -107,6 +107,41 @@ def test_each_example_gets_gradescope_results_and_feedback(graded_examples):
         assert {test["status"] for test in results["tests"]} <= {"passed", "failed"}
         assert sum(test["max_score"] for test in results["tests"]) == 10
         assert (out / name / "feedback.md").read_text().startswith(f"# Feedback for {name}")
+
+
+def test_each_example_gets_feedback_html_with_a_picture_for_every_failed_exercise(graded_examples):
+    _, out = graded_examples
+    for name, earned in EXPECTED_EXAMPLE_POINTS.items():
+        html = (out / name / "feedback.html").read_text()
+        assert html.startswith("<!DOCTYPE html>") and f"Feedback for {name}" in html
+        sections = {part.split("</code>")[0]: part for part in html.split("<h2><code>")[1:]}
+        assert list(sections) == ["get_subimages", "convolve", "template_match"]
+        for (exercise, section), points, possible in zip(sections.items(), earned, (3, 3, 4)):
+            pictures = section.count('<img class="raster" src="data:image/png;base64,')
+            assert pictures >= (1 if points < possible else 2), (name, exercise)
+        timings = json.loads((out / name / "results.json").read_text())["extra_data"]["grader"]
+        assert timings["timings"]["pictures"] > 0, name
+
+
+def test_the_examples_pictures_show_their_mistakes(graded_examples):
+    _, out = graded_examples
+    linus = (out / "linus_flipped_kernel" / "feedback.html").read_text()
+    edges = linus.split("Vertical edges")[1].split('class="showcase"')[0]
+    assert "largest difference" in edges  # the flipped kernel shows on the photo
+    assert "none: every value agrees" in linus.split("Box blur")[1].split("Sharpen")[0]
+    hedy = (out / "hedy_renamed_function" / "feedback.html").read_text()
+    assert "<code>template_match</code> is not defined, so only the reference&#x27;s pictures" in hedy
+
+
+def test_grading_the_examples_writes_the_class_report_and_its_figures(graded_examples):
+    _, out = graded_examples
+    report = (out / "report.html").read_text()
+    assert report.count('src="data:image/png;base64,') == 3
+    assert sorted(path.name for path in (out / "figures").iterdir()) == [
+        "pass_rates.png", "scores.png", "timing.png"]
+    text = text_of(report)
+    assert "11 submissions; mean score" in text
+    assert "convolve: any kernel (4 of 11)" in text
 
 
 def test_junit_report_has_a_suite_per_submission(graded_examples):
@@ -360,7 +395,7 @@ def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
     assert "graded after a restart" in rows["crashes"]["message"]
     assert f"> {rows['crashes']['message']}" in (out / "crashes" / "feedback.md").read_text()
     results = json.loads((out / "crashes" / "results.json").read_text())
-    assert results["output"] == rows["crashes"]["message"]
+    assert rows["crashes"]["message"] in text_of(results["output"])
     assert results["extra_data"]["status"] == "salvaged"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["statuses"] == {"graded": 1, "salvaged": 1, "unreadable": 3}

@@ -68,7 +68,7 @@ def _stored_in(folder, assignment, change):
     stored = load_examples(assignment.expected_path())
     moved = dataclasses.replace(assignment, folder=folder)
     examples = {key: change(key, found) for key, found in stored.examples.items()}
-    save_examples(moved.expected_path(), moved, stored.max_examples, examples)
+    save_examples(moved.expected_path(), moved, stored.max_examples, examples, stored.showcases)
     return moved
 
 

@@ -14,6 +14,7 @@ from grader.output.report import feedback_markdown, gradescope_results, write_gr
 from grader.model.results import ExerciseResult, SubmissionResult, Timings
 from solutions import convolutions as reference
 
+from conftest import text_of
 from fake_caller import FakeCaller, checked
 
 
@@ -125,7 +126,8 @@ def test_unreadable_submission_fails_every_gradescope_test_with_the_reason(unrea
     assert {test["status"] for test in results["tests"]} == {"failed"}
     assert len(results["tests"]) == 9
     assert all("the file is empty" in test["output"] for test in results["tests"])
-    assert results["output"].endswith("is not a readable notebook: the file is empty")
+    assert results["output_format"] == results["test_output_format"] == "html"
+    assert "is not a readable notebook: the file is empty" in text_of(results["output"])
 
 
 def test_write_submission_writes_results_and_feedback(flipped, tmp_path):

@@ -33,9 +33,12 @@ def test_check_passes_a_correct_notebook_with_exit_zero(capsys):
     assert err.startswith("Checking ") and "reference solutions" in err
 
 
-def test_check_exits_one_and_shows_the_counterexample_when_an_exercise_fails(capsys):
-    code, out, _ = checked(capsys, NOTEBOOKS / "flipped_kernel_defs_only.ipynb")
+def test_check_exits_one_and_shows_the_counterexample_when_an_exercise_fails(capsys, tmp_path):
+    page = tmp_path / "feedback.html"
+    code, out, _ = checked(capsys, NOTEBOOKS / "flipped_kernel_defs_only.ipynb", "--html", page)
     assert code == 1
+    html = page.read_text()
+    assert "FAIL</b> any kernel" in html and html.count('<img class="raster"') == 4 + 3 * 4 + 5
     assert "**FAIL** any kernel" in out
     assert "convolve(image, kernel)" in out
     pasted = out.split("```python\n")[1].split("convolve(image, kernel)")[0]
@@ -113,28 +116,34 @@ def test_check_works_on_an_install_that_has_no_solutions(tmp_path):
     assert "**FAIL** any kernel" in completed.stdout
 
 
-def run_with_last_cell(fixture: str, source: str, folder) -> tuple[str, str]:
-    """Run a test notebook with ``source`` added as its last cell, in a real kernel; the
-    markdown that cell displayed and the last text it printed."""
+def run_with_last_cell(fixture: str, source: str, folder, shown: str = "text/markdown"
+                       ) -> tuple[str, str]:
+    """Run a test notebook with ``source`` added as its last cell, in a real kernel; what that
+    cell displayed (as the ``shown`` type) and the last text it printed."""
     notebook = nbformat.read(NOTEBOOKS / fixture, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(source))
     client = NotebookClient(notebook, kernel_name="python3", timeout=120,
                             resources={"metadata": {"path": str(folder)}})
     client.execute()
     outputs = notebook.cells[-1].outputs
-    shown = [o for o in outputs if o.output_type == "display_data"][0].data["text/markdown"]
+    displayed = [o for o in outputs if o.output_type == "display_data"][0].data[shown]
     printed = [o for o in outputs if o.output_type == "stream"][-1].text
-    return shown, printed
+    return displayed, printed
 
 
-def test_in_notebook_check_reports_in_the_running_kernel(tmp_path):
+def test_in_notebook_check_reports_in_the_running_kernel_with_pictures(tmp_path):
     shown, printed = run_with_last_cell(
         "flipped_kernel_defs_only.ipynb",
-        "from grader import check\nresult = check()\nprint('score', result.score)",
-        tmp_path,
+        "import sys\nfrom grader import check\nresult = check()\n"
+        "print('score', result.score, [m for m in sys.modules if m.startswith('solutions')])",
+        tmp_path, shown="text/html",
     )
-    assert "**FAIL** any kernel" in shown
-    assert printed == "score 9.0\n"
+    assert "FAIL</b> any kernel" in shown
+    assert printed == "score 9.0 []\n"
+    # what each function makes of the photo, beside the stored pictures of the reference
+    assert shown.count('<img class="raster" src="data:image/png;base64,') == 4 + 3 * 4 + 5
+    assert "Vertical edges" in shown and "largest difference" in shown
+    assert shown.count('src="data:image/svg+xml;base64,') == 4  # the failing input's grids
 
 
 def test_check_of_one_exercise_built_on_a_wrong_helper_passes_as_in_final_grading(capsys):

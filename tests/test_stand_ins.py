@@ -268,7 +268,7 @@ def test_freeze_check_notices_missing_stand_in_outputs(assignment, tmp_path):
         key: dataclasses.replace(found, stand_in_outputs=()) for key, found in stored.examples.items()
     }
     moved = dataclasses.replace(assignment, folder=tmp_path)
-    save_examples(moved.expected_path(), moved, stored.max_examples, stripped)
+    save_examples(moved.expected_path(), moved, stored.max_examples, stripped, stored.showcases)
     problems = stale_checks(moved, stored.max_examples).problems
     assert problems == tuple(
         f"{name}: the stand-in outputs are missing or out of date"

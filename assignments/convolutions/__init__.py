@@ -9,8 +9,13 @@ Students usually write ``convolve`` and ``template_match`` on top of their own
 checks answers correctly while those two are checked, for the call they make on the check's own
 inputs: ``get_subimages(image, kernel.shape)`` (see ``grader.assignment.StandIn``). Set
 ``stand_ins=()`` on an exercise to grade it with the student's helper as it is.
+
+The feedback also shows what each function makes of the lesson's photo, beside what the reference
+makes of it (``SHOWCASES``, see ``grader.model.showcase``): on the photo at a fifth of its size,
+so that a function that loops over every pixel answers in a few hundredths of a second.
 """
 
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +25,7 @@ from hypothesis.extra import numpy as hnp
 from grader.model.assignment import Assignment, Exercise, StandIn, SubCheck
 from grader.model.compare import close, same_shape
 from grader.model.mistakes import Mistake
+from grader.model.showcase import Showcase
 
 MAX_SIDE = 10
 
@@ -97,6 +103,83 @@ _windows_of_the_template_call = StandIn(
     "get_subimages",
     lambda image, template: (image, template.shape),
     call="get_subimages(image, template.shape)",
+)
+
+@cache
+def _photo() -> np.ndarray:
+    """The lesson's photo, read as the notebook reads it: 600x512 grey levels, uint8."""
+    import imageio.v3 as iio
+
+    return iio.imread(Path(__file__).parent / "dubs.jpg", mode="L")
+
+
+SHRINK = 5  # the showcases' photo is this many times smaller than the notebook's, each way
+
+
+@cache
+def _small_photo() -> np.ndarray:
+    """The photo at a fifth of its size, 120x102 uint8: each pixel the mean of a 5x5 block."""
+    photo = _photo()
+    height, width = photo.shape[0] // SHRINK, photo.shape[1] // SHRINK
+    blocks = photo[: height * SHRINK, : width * SHRINK].reshape(height, SHRINK, width, SHRINK)
+    return blocks.mean(axis=(1, 3)).round().astype(np.uint8)
+
+
+BOX_BLUR = np.ones((3, 3)) / 9
+SHARPEN = 2 * np.pad([[1.0]], 1) - BOX_BLUR  # twice the one-in-the-middle kernel, minus the blur
+EDGES = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])  # not symmetric
+EYE = (slice(176, 216), slice(196, 236))  # a 40x40 crop of the photo around the left eye
+WINDOW, WINDOW_SHAPE = (8, 18), (12, 12)  # off the diagonal, so a transposed slice shows
+# The notebook's `dubs_eye`, the 50x50 patch of the cap at row 50, column 300, made as small.
+PATCH = (slice(50 // SHRINK, 100 // SHRINK), slice(300 // SHRINK, 350 // SHRINK))
+
+
+def _best_match(arguments, match) -> tuple[int, int, int, int]:
+    row, column = np.unravel_index(np.nanargmax(match), np.shape(match))
+    return (int(row), int(column), *arguments[1].shape)
+
+
+def _convolve_showcase(title: str, kernel: np.ndarray, caption: str) -> Showcase:
+    return Showcase("convolve", title, lambda: (_small_photo(), kernel), caption)
+
+
+SHOWCASES = (
+    Showcase(
+        "get_subimages",
+        f"The window at row {WINDOW[0]}, column {WINDOW[1]}",
+        lambda: (_photo()[EYE], WINDOW_SHAPE),
+        f"A 40x40 crop of the photo around the left eye, and its {WINDOW_SHAPE[0]}x"
+        f"{WINDOW_SHAPE[1]} window whose top-left corner is at row {WINDOW[0]}, column "
+        f"{WINDOW[1]} (boxed): `get_subimages(image, {WINDOW_SHAPE})[{WINDOW[0]}, {WINDOW[1]}]`.",
+        shown=lambda arguments, windows: windows[WINDOW],
+        box=lambda arguments, windows: (*WINDOW, *arguments[1]),
+    ),
+    _convolve_showcase(
+        "Box blur (3x3)", BOX_BLUR,
+        "Each pixel becomes the mean of the 3x3 pixels under the kernel: fine detail such as "
+        "the stars on the flag softens.",
+    ),
+    _convolve_showcase(
+        "Sharpen", SHARPEN,
+        "Twice the one-in-the-middle kernel minus the box blur: edges get crisper. Values go "
+        "below 0 and above 255, so a result kept in the image's uint8 wraps around.",
+    ),
+    _convolve_showcase(
+        "Vertical edges (a kernel that is not symmetric)", EDGES,
+        "Light where the photo gets darker from left to right, dark where it gets lighter. "
+        "Turned by 180 degrees this kernel is its own negative, so a convolve that flips the "
+        "kernel swaps light and dark.",
+    ),
+    Showcase(
+        "template_match",
+        "Finding the patch of the cap",
+        lambda: (_small_photo(), _small_photo()[PATCH].copy()),
+        f"The notebook's patch of the cap (made as small, {50 // SHRINK}x{50 // SHRINK}) "
+        "searched for in the photo: the brightest point of the match map is where it fits best, "
+        "boxed on the photo.",
+        box=_best_match,
+        inputs=(0, 1),
+    ),
 )
 
 ASSIGNMENT = Assignment(
@@ -228,4 +311,5 @@ ASSIGNMENT = Assignment(
              "The sum of products is taken in a uint8 template's own dtype, which wraps."),
         )
     ),
+    showcases=SHOWCASES,
 )

@@ -17,8 +17,7 @@ import nbformat
 
 from ..grading.discover import Submission
 from ..grading.pipeline import grade_submission
-from ..judge.freeze import current_examples, stale_checks
-from ..judge.stored import load_examples, save_examples
+from ..judge.freeze import stale_checks, write_expected
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
 from ..model.lessons import (
@@ -105,10 +104,7 @@ def store_expected(assignment: Assignment) -> int | None:
     path = assignment.expected_path()
     if path.is_file() and not stale_checks(assignment, MAX_EXAMPLES).problems:
         return None
-    stored = load_examples(path) if path.is_file() else None
-    examples = current_examples(assignment, MAX_EXAMPLES, stored)
-    save_examples(path, assignment, MAX_EXAMPLES, examples)
-    return len(examples)
+    return write_expected(assignment, MAX_EXAMPLES).subchecks
 
 
 @dataclass(frozen=True)

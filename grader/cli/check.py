@@ -11,6 +11,7 @@ from ..grading.pipeline import grade_submission
 from ..kernel.notebook import read_notebook
 from ..model.errors import UnreadableNotebook, UsageError
 from ..model.lessons import choose_lesson
+from ..output.html import feedback_page
 from ..output.junit import write_junit
 from ..output.report import feedback_markdown
 from .options import (
@@ -33,6 +34,8 @@ def build(parser: argparse.ArgumentParser) -> None:
         "passes, 1 when one fails, 2 when the notebook cannot be read."
     )
     parser.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="the notebook to check")
+    parser.add_argument("--html", type=Path, default=None, metavar="FILE",
+                        help="also write the feedback with its pictures as one HTML page")
     add_grading_options(parser)
 
 
@@ -53,6 +56,8 @@ def run(arguments: argparse.Namespace) -> int:
     result = grade_submission(Submission(path.stem, path), assignment, settings, oracle)
     if arguments.junit:
         write_junit(arguments.junit, [result])
+    if arguments.html:
+        arguments.html.write_text(feedback_page(result), encoding="utf-8")
     if result.status == "unreadable":
         print(f"grade check: {result.message}", file=sys.stderr)
         return EXIT_UNREADABLE

@@ -7,8 +7,7 @@ import argparse
 import sys
 
 from ..authoring.definition import definition_problems, load_references
-from ..judge.freeze import current_examples, stale_checks
-from ..judge.stored import load_examples, save_examples
+from ..judge.freeze import stale_checks, write_expected
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError
 from ..model.settings import DEFAULT_PROFILE, PROFILES
@@ -62,7 +61,7 @@ def _check(assignment: Assignment) -> int:
     for problem in found.problems:
         print(f"out of date: {problem}", file=sys.stderr)
     if found.problems:
-        print(f"Run `grade freeze --assignment {assignment.name}` to update {path}.",
+        print(f"Run `grade freeze --lesson {assignment.name}` to update {path}.",
               file=sys.stderr)
         return EXIT_STALE
     print(f"{path} is current.")
@@ -70,14 +69,8 @@ def _check(assignment: Assignment) -> int:
 
 
 def _store(assignment: Assignment, redraw: bool) -> int:
-    path = assignment.expected_path()
-    stored = load_examples(path) if path.is_file() and not redraw else None
-    examples = current_examples(assignment, MAX_EXAMPLES, stored, redraw)
-    save_examples(path, assignment, MAX_EXAMPLES, examples)
-    count = sum(len(found.inputs) for found in examples.values())
-    stand_ins = sum(len(each) for found in examples.values() for each in found.stand_in_outputs)
-    kept = sum(key in stored.examples for key in examples) if stored and (
-        stored.max_examples == MAX_EXAMPLES) else 0
-    print(f"Stored {count} inputs and expected outputs, and {stand_ins} stand-in outputs, in "
-          f"{path} ({kept} of {len(examples)} sub-checks kept their stored inputs).")
+    frozen = write_expected(assignment, MAX_EXAMPLES, redraw)
+    print(f"Stored {frozen.inputs} inputs and expected outputs, {frozen.stand_in_outputs} stand-in "
+          f"outputs and {frozen.showcases} showcases in {assignment.expected_path()} "
+          f"({frozen.kept} of {frozen.subchecks} sub-checks kept their stored inputs).")
     return EXIT_OK

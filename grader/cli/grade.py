@@ -20,6 +20,7 @@ from ..model.errors import UsageError
 from ..model.lessons import Installed, installed_lessons, load_assignment
 from ..model.results import SubmissionResult
 from ..model.settings import Settings
+from ..output.class_report import write_class_report
 from ..output.junit import write_junit
 from ..output.progress import Progress
 from ..output.report import summary_table, write_gradebook, write_submission
@@ -164,10 +165,11 @@ def _grade_lesson(arguments: argparse.Namespace, settings: Settings, batch: Less
         "seconds": round(elapsed, 1), "jobs": arguments.jobs, "graded": len(pending),
         "kept_from_earlier_runs": len(kept), "settings": dataclasses.asdict(settings),
     })
+    report = write_class_report(out, assignment, results)
     unchanged = f" ({len(kept)} unchanged, not regraded)" if kept else ""
     print(f"\n{total} submission(s) graded in {elapsed:.1f} s{unchanged}. Gradebook: "
-          f"{out / 'grades.csv'}; feedback: {out}/<submission>/feedback.md; class statistics: "
-          f"{out / 'summary.json'}")
+          f"{out / 'grades.csv'}; feedback: {out}/<submission>/feedback.md and feedback.html; "
+          f"class statistics: {out / 'summary.json'}; class report: {report}")
     failed = [r.id for r in results if r.status == "grader error"]
     if failed:
         print(f"The grader itself failed on: {', '.join(failed)}", file=sys.stderr)

@@ -13,6 +13,7 @@ kernel is left out. Only if a restart loses its kernel too is the status "kernel
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,6 +22,7 @@ import nbformat
 
 from ..judge.exercises import Checked, all_not_checked, check_until_lost, in_order
 from ..judge.oracle import Oracle, make_oracle
+from ..judge.showcase import picture_exercises, reference_pictures
 from ..kernel.calls import FunctionCaller, KernelTransport
 from ..kernel.defs_only import keep_definitions
 from ..kernel.limits import MIB, Limits
@@ -85,13 +87,24 @@ def grade_submission(
     """Grade one submission from its file to its score."""
     oracle = oracle or make_oracle(assignment)
     result = _grade(submission, assignment, settings, oracle)
-    return dataclasses.replace(result, mode=oracle.mode)
+    started = time.perf_counter()
+    exercises = reference_pictures(assignment, oracle, result.exercises)
+    timings = dataclasses.replace(
+        result.timings, pictures=result.timings.pictures + time.perf_counter() - started
+    )
+    return dataclasses.replace(result, mode=oracle.mode, exercises=exercises, timings=timings)
 
 
 def _check_in(run: NotebookRun, assignment: Assignment, oracle: Oracle, settings: Settings,
-              untouched: set[str], budget: Budget) -> Checked:
+              untouched: set[str], budget: Budget) -> tuple[Checked, float]:
+    """Check the exercises in ``run``'s kernel, then draw their showcases there while it
+    lives; the seconds the pictures took come second."""
     caller = FunctionCaller(KernelTransport(run), settings.call_timeout)
-    return check_until_lost(assignment, caller, oracle, settings, untouched, budget)
+    checked = check_until_lost(assignment, caller, oracle, settings, untouched, budget)
+    if checked.lost:
+        return checked, 0.0
+    exercises, seconds = picture_exercises(assignment, caller, oracle, checked.exercises, budget)
+    return dataclasses.replace(checked, exercises=exercises), seconds
 
 
 def _lost_in(execution: Execution) -> str:
@@ -129,6 +142,7 @@ class _Restarts:
     explained: str = ""  # what the graded functions needed that the restarts left out
     given_up: tuple[str, ...] = ()  # exercises left unchecked: a restart lost its kernel too
     checking: float = 0.0
+    pictures: float = 0.0
     seconds: float = 0.0  # starting the kernels and running the definitions
 
 
@@ -164,12 +178,13 @@ def _restart(
             break
         with _open_run(sliced.notebook, assignment, settings, budget, own) as run:
             execution = run.run_cells()
-            checked = (
-                Checked((), pending) if execution.kernel_lost
+            checked, pictures = (
+                (Checked((), pending), 0.0) if execution.kernel_lost
                 else _check_in(run, assignment.only(pending), oracle, settings, untouched, budget)
             )
         done.seconds += execution.kernel_start + execution.seconds
         done.checking += checked.seconds
+        done.pictures += pictures
         failures += execution.cell_failures
         if checked.unreached == pending:  # lost before checking any
             what = _lost_in(execution) if execution.kernel_lost else checked.lost.clause()
@@ -215,8 +230,8 @@ def _grade(
     with _open_run(sliced.notebook if sliced else notebook, assignment, settings, budget,
                    own) as run:
         execution = run.run_cells()
-        checked = (
-            Checked((), tuple(graded)) if execution.kernel_lost
+        checked, pictures = (
+            (Checked((), tuple(graded)), 0.0) if execution.kernel_lost
             else _check_in(run, assignment, oracle, settings, untouched, budget)
         )
     upto = execution.lost_in if execution.kernel_lost else len(notebook.cells)
@@ -243,7 +258,7 @@ def _grade(
         in_order(assignment, checked.exercises + tuple(restarts.exercises), message),
         execution.cell_failures, message,
         Timings(execution.kernel_start, execution.seconds, checked.seconds + restarts.checking,
-                restarts.seconds),
+                restarts.seconds, pictures + restarts.pictures),
     )
 
 

@@ -10,6 +10,10 @@ anew, so changing a reference solution never changes what students meet. ``--red
 every input afresh, after a change to how a sub-check draws them. ``--check`` writes nothing
 and exits 1 if the stored file is missing or out of date (see ``stale_checks``; run without it
 to bring it up to date).
+
+The showcases' arguments (see ``model.showcase``) are built afresh from the lesson's data each
+time the file is written, with what the reference's output shows; they are out of date when the
+lesson now builds other arguments or the reference shows something else.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 from ..model.assignment import Assignment, Exercise, SubCheck
 from .draws import draw_inputs
 from .oracle import Oracle, call_reference, stand_in_outputs
-from .stored import Examples, Stored, load_examples
+from .stored import Examples, ShowcaseData, Stored, load_examples, save_examples
 
 
 def current_examples(assignment: Assignment, max_examples: int, stored: Stored | None = None,
@@ -40,6 +44,40 @@ def current_examples(assignment: Assignment, max_examples: int, stored: Stored |
         for exercise in assignment.exercises
         for check in exercise.checks
     }
+
+
+def current_showcases(assignment: Assignment) -> dict[tuple[str, str], ShowcaseData]:
+    """Every showcase's arguments, built afresh, with what the reference's output shows."""
+    oracle = Oracle(assignment, assignment.reference_functions(), stored=None)
+    return {(s.exercise, s.title): oracle.showcase(s) for s in assignment.showcases}
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """What ``write_expected`` wrote."""
+
+    inputs: int
+    stand_in_outputs: int
+    showcases: int
+    subchecks: int
+    kept: int  # sub-checks whose stored inputs were kept
+
+
+def write_expected(assignment: Assignment, max_examples: int, redraw: bool = False) -> Frozen:
+    """Write the stored file: every sub-check's inputs (the stored ones kept, unless ``redraw``)
+    with the reference's outputs, and every showcase."""
+    path = assignment.expected_path()
+    stored = load_examples(path) if path.is_file() and not redraw else None
+    examples = current_examples(assignment, max_examples, stored, redraw)
+    showcases = current_showcases(assignment)
+    save_examples(path, assignment, max_examples, examples, showcases)
+    kept = sum(key in stored.examples for key in examples) if stored and (
+        stored.max_examples == max_examples) else 0
+    return Frozen(
+        sum(len(found.inputs) for found in examples.values()),
+        sum(len(each) for found in examples.values() for each in found.stand_in_outputs),
+        len(showcases), len(examples), kept,
+    )
 
 
 def _equal(a, b) -> bool:
@@ -89,6 +127,21 @@ def _stale(exercise: Exercise, check: SubCheck, found: Examples, references: dic
     return ""
 
 
+def _stale_showcase(stored: ShowcaseData | None, fresh: ShowcaseData) -> str:
+    """Why one showcase's stored data is out of date, or "" if it is current."""
+    if stored is None:
+        return "not stored"
+    if not _same_inputs((stored.arguments,), (fresh.arguments,)):
+        return "the lesson now builds other arguments for it"
+    expected, now = stored.expected, fresh.expected
+    size = max(1.0, float(np.abs(now.picture).max(initial=0.0)))
+    if (expected.box, expected.shape, expected.picture.shape) != (now.box, now.shape,
+                                                                  now.picture.shape) or not \
+            np.allclose(expected.picture, now.picture, rtol=1e-6, atol=1e-6 * size):
+        return "the reference now shows something else"
+    return ""
+
+
 def stale_checks(assignment: Assignment, max_examples: int) -> Staleness:
     """Sub-checks whose stored data is missing or wrong, each with the reason.
 
@@ -122,6 +175,10 @@ def stale_checks(assignment: Assignment, max_examples: int) -> Staleness:
             why = _stale(exercise, check, found, references, max_examples)
             if why:
                 problems.append(f"{name}: {why}")
+    for (exercise, title), fresh in current_showcases(assignment).items():
+        why = _stale_showcase(stored.showcases.get((exercise, title)), fresh)
+        if why:
+            problems.append(f"{exercise}: showcase {title!r}: {why}")
     others = sorted(version or "an unknown version" for version in versions
                     if version != hypothesis.__version__)
     notes = (

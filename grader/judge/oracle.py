@@ -7,6 +7,8 @@ student's self-check try exactly the same inputs whatever hypothesis version eac
 expected outputs come from the reference when it can be imported and from the stored file
 otherwise. The same goes for the outputs of an exercise's stand-ins (see
 ``assignment.StandIn``): for each fixed input, the correct output of each helper call it leads to.
+And for the showcases (see ``model.showcase``): their arguments are the stored ones where the
+file has them, and what the reference shows of its output comes from the reference, or the file.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ import numpy as np
 from ..kernel.calls import StandInOutput
 from ..model.assignment import Assignment, Exercise, SubCheck
 from ..model.errors import AssignmentError, UsageError
+from ..model.showcase import Showcase
 from ..model.values import argument_key
 from .draws import draw_inputs
-from .stored import Examples, Stored, load_examples
+from .stored import Examples, ShowcaseData, Stored, load_examples
 
 Mode = Literal["reference", "stored outputs"]
 
@@ -57,6 +60,7 @@ class Oracle:
         self.stored = stored
         self.mode: Mode = "reference" if references is not None else "stored outputs"
         self.examples = cache(self._examples)
+        self.showcase = cache(self._showcase)
 
     def ensure_usable(self, max_examples: int) -> None:
         """Fail now, before any notebook runs, if the stored inputs cannot serve these settings."""
@@ -92,6 +96,24 @@ class Oracle:
             drawn_with,
             repr(subcheck.inputs),
         )
+
+    def _showcase(self, showcase: Showcase) -> ShowcaseData | None:
+        """The showcase's arguments and what the reference's output shows; None where the
+        reference is not installed and the stored file does not have them."""
+        key = (showcase.exercise, showcase.title)
+        stored = self.stored.showcases.get(key) if self.stored else None
+        if self.references is None:
+            return stored
+        try:
+            arguments = stored.arguments if stored else showcase.arguments()
+            output = call_reference(self.references[showcase.exercise], arguments)
+            return ShowcaseData(arguments, showcase.show(arguments, output))
+        except Exception as error:  # the lesson's own code: its data, or what it draws
+            raise AssignmentError(
+                f"the showcase {showcase.title!r} of {showcase.exercise!r} in "
+                f"{self.assignment.name!r} fails on the reference: {type(error).__name__}: "
+                f"{error}"
+            ) from None
 
     def stand_ins(self, exercise: Exercise, examples: Examples
                   ) -> Callable[[tuple], tuple[StandInOutput, ...]]:

@@ -38,6 +38,7 @@ from ..model.literals import literal
 from ..model.results import CheckResult, Counterexample
 from ..model.values import argument_key
 from .draws import same_draws_in_every_process, search_seed, search_settings
+from .grids import counterexample_grids
 from .oracle import call_reference
 from .stored import Examples
 
@@ -83,6 +84,7 @@ def _describe(outcome: Outcome) -> str:
 
 
 def _counterexample(exercise, arguments, expected, outcome: Outcome, problem: Mismatch):
+    actual = outcome.value if isinstance(outcome, Returned) else None
     return Counterexample(
         arguments=tuple(
             (name, literal(value, prefix=f"{name} = "))
@@ -92,6 +94,8 @@ def _counterexample(exercise, arguments, expected, outcome: Outcome, problem: Mi
         actual=_describe(outcome),
         reason=problem.reason,
         first_difference=None if problem.first_difference is None else str(problem.first_difference),
+        grids=counterexample_grids(exercise.parameters, arguments, expected, actual,
+                                   problem.differing),
     )
 
 
@@ -111,7 +115,7 @@ def smallest_first(inputs: Sequence[tuple]) -> list[int]:
     return sorted(range(len(inputs)), key=lambda position: _size(inputs[position]))
 
 
-def _shapes(exercise: Exercise, arguments: tuple) -> str:
+def shapes(exercise: Exercise, arguments: tuple) -> str:
     """The arguments' sizes, for a message: ``image 5x5, template 3x3``."""
     return ", ".join(
         f"{name} {'x'.join(map(str, np.shape(value))) or literal(value)}"
@@ -136,10 +140,10 @@ class _Pace:
 
     def describe(self) -> str:
         """``each call took about 3.1 s (image 5x5, template 3x3)``."""
-        shapes = _shapes(self.exercise, self.last)
+        sizes = shapes(self.exercise, self.last)
         if not self.calls:  # the one call made was cut short
-            return f"a call took longer than {self.seconds:.2g} s ({shapes})"
-        return f"each call took about {self.per_call():.2g} s ({shapes})"
+            return f"a call took longer than {self.seconds:.2g} s ({sizes})"
+        return f"each call took about {self.per_call():.2g} s ({sizes})"
 
 
 def _next_batch(size: int, pace: _Pace, budget: Budget) -> int:

@@ -3,19 +3,23 @@
 One entry per input argument and expected output, and for an exercise with stand-ins one packed
 run of bytes per stand-in; a JSON manifest says, per sub-check, how many inputs it holds, the
 kind of each argument (see ``model.values``), the hypothesis version that drew them and the
-strategy they were drawn from. The file is read with ``allow_pickle=False``.
+strategy they were drawn from. For each showcase of the assignment (see ``model.showcase``) it
+holds the arguments and what the reference's output shows (as float32: it is for pictures, not
+verdicts), with its box and the output's shape in the manifest. The file is read with
+``allow_pickle=False``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError
+from ..model.showcase import Shown
 from ..model.values import from_array, to_array
 
 MANIFEST = "__manifest__"
@@ -32,6 +36,14 @@ class Examples:
     stand_in_outputs: tuple[tuple[np.ndarray, ...], ...] = ()
     drawn_with: str = ""  # the hypothesis version that drew the inputs
     strategy: str = ""  # the strategy they were drawn from, as it prints (``repr``)
+
+
+@dataclass(frozen=True)
+class ShowcaseData:
+    """A showcase's arguments and what the reference's output shows (see ``model.showcase``)."""
+
+    arguments: tuple
+    expected: Shown
 
 
 def _pack(outputs: list[np.ndarray]) -> tuple[np.ndarray, list]:
@@ -60,8 +72,41 @@ def _unpack(packed: np.ndarray, layout: list) -> list[np.ndarray]:
     return outputs
 
 
+def _save_showcases(arrays: dict[str, np.ndarray],
+                    showcases: dict[tuple[str, str], ShowcaseData]) -> list[dict]:
+    """The showcases' entries of the manifest; each argument stored once however many
+    showcases share it (as the lesson's photo is shared)."""
+    entries, names = [], {}
+    for number, ((exercise, title), data) in enumerate(showcases.items()):
+        arguments = []
+        for kind, array in (to_array(value) for value in data.arguments):
+            key = (array.dtype.str, array.shape, array.tobytes())
+            if key not in names:
+                names[key] = f"showcase/argument/{len(names)}"
+                arrays[names[key]] = array
+            arguments.append([kind, names[key]])
+        arrays[f"showcase/{number}/shown"] = data.expected.picture.astype(np.float32)
+        entries.append({
+            "exercise": exercise, "title": title, "arguments": arguments,
+            "box": data.expected.box and list(data.expected.box),
+            "shape": list(data.expected.shape),
+        })
+    return entries
+
+
+def _load_showcases(data, entries: list[dict]) -> dict[tuple[str, str], ShowcaseData]:
+    showcases = {}
+    for number, entry in enumerate(entries):
+        arguments = tuple(from_array(kind, data[name]) for kind, name in entry["arguments"])
+        box = tuple(int(value) for value in entry["box"]) if entry["box"] else None
+        shown = Shown(data[f"showcase/{number}/shown"], box, tuple(entry["shape"]))
+        showcases[(entry["exercise"], entry["title"])] = ShowcaseData(arguments, shown)
+    return showcases
+
+
 def save_examples(path: Path, assignment: Assignment, max_examples: int,
-                  examples: dict[tuple[str, str], Examples]) -> None:
+                  examples: dict[tuple[str, str], Examples],
+                  showcases: dict[tuple[str, str], ShowcaseData] | None = None) -> None:
     arrays: dict[str, np.ndarray] = {}
     checks = []
     for number, ((exercise, check), found) in enumerate(examples.items()):
@@ -84,7 +129,8 @@ def save_examples(path: Path, assignment: Assignment, max_examples: int,
                 arrays[f"{number}/stand_in/{position}"] = packed
                 entry["stand_ins"].append({"function": function, "outputs": layout})
         checks.append(entry)
-    manifest = {"assignment": assignment.name, "max_examples": max_examples, "checks": checks}
+    manifest = {"assignment": assignment.name, "max_examples": max_examples, "checks": checks,
+                "showcases": _save_showcases(arrays, showcases or {})}
     arrays[MANIFEST] = np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8)
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
@@ -94,6 +140,7 @@ def save_examples(path: Path, assignment: Assignment, max_examples: int,
 class Stored:
     max_examples: int
     examples: dict[tuple[str, str], Examples]
+    showcases: dict[tuple[str, str], ShowcaseData] = field(default_factory=dict)
 
 
 def load_examples(path: Path) -> Stored:
@@ -122,6 +169,7 @@ def load_examples(path: Path) -> Stored:
                     tuple(zip(*per_stand_in)) if per_stand_in else (),
                     str(entry.get("drawn_with", drawn_with)), str(entry.get("strategy", "")),
                 )
+            showcases = _load_showcases(data, manifest.get("showcases", []))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise AssignmentError(f"cannot read the stored expected outputs {path}: {error}") from None
-    return Stored(int(manifest["max_examples"]), examples)
+    return Stored(int(manifest["max_examples"]), examples, showcases)

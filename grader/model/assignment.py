@@ -19,6 +19,7 @@ from hypothesis.strategies import SearchStrategy
 from .compare import Comparator
 from .errors import AssignmentError, UsageError
 from .mistakes import Mistake
+from .showcase import Showcase
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,30 @@ class Assignment:
     helpers: tuple[Exercise, ...] = ()
     # Typical wrong answers the sub-checks must fail (``grade audit`` tries them).
     mistakes: tuple[Mistake, ...] = ()
+    # Pictures of what each exercise makes of the lesson's own data (see ``showcase``).
+    showcases: tuple[Showcase, ...] = ()
 
     def __post_init__(self):
         self.checking_order()  # raises if a stand-in names no exercise, or they go round
+        self._check_showcases()
+
+    def _check_showcases(self) -> None:
+        names = [exercise.name for exercise in (*self.helpers, *self.exercises)]
+        titles = [(showcase.exercise, showcase.title) for showcase in self.showcases]
+        for showcase in self.showcases:
+            if showcase.exercise not in names:
+                raise AssignmentError(
+                    f"the showcase {showcase.title!r} of {self.name!r} must name one of its "
+                    f"exercises ({', '.join(names)}), not {showcase.exercise!r}"
+                )
+            if titles.count((showcase.exercise, showcase.title)) > 1:
+                raise AssignmentError(
+                    f"{showcase.exercise!r} of {self.name!r} has two showcases titled "
+                    f"{showcase.title!r}: give each its own title"
+                )
+
+    def showcases_of(self, exercise: str) -> tuple[Showcase, ...]:
+        return tuple(showcase for showcase in self.showcases if showcase.exercise == exercise)
 
     @property
     def points(self) -> float:
@@ -147,7 +169,9 @@ class Assignment:
                 break
             needed = more
         helpers = tuple(e for e in self.exercises if e.name in needed and e.name not in names)
-        return dataclasses.replace(self, exercises=chosen, helpers=self.helpers + helpers)
+        showcases = tuple(s for s in self.showcases if s.exercise in names)
+        return dataclasses.replace(self, exercises=chosen, helpers=self.helpers + helpers,
+                                   showcases=showcases)
 
     def exercise(self, name: str) -> Exercise:
         """The graded exercise or helper called ``name``."""

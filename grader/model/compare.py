@@ -16,10 +16,14 @@ from .literals import literal
 NUMERIC_KINDS = "biuf"
 
 
+MAX_MARKED = 400  # differing cells listed in a mismatch, enough to mark every cell of a drawn grid
+
+
 @dataclass(frozen=True)
 class Mismatch:
     reason: str
     first_difference: tuple[int, ...] | None = None
+    differing: tuple[tuple[int, ...], ...] = ()  # indices of the values that differ (the first ones)
 
 
 Comparator = Callable[[tuple, np.ndarray, np.ndarray], "Mismatch | None"]
@@ -59,11 +63,13 @@ def close(rtol: float = 1e-6, scale: Callable[..., float] | None = None) -> Comp
             wrong = ~(np.abs(actual.astype(np.float64) - expected) <= tolerance)
         if not wrong.any():
             return None
-        where = tuple(int(i) for i in np.argwhere(wrong)[0])
+        differing = tuple(tuple(int(i) for i in index) for index in np.argwhere(wrong)[:MAX_MARKED])
+        where = differing[0]
         return Mismatch(
             f"{int(wrong.sum())} of {wrong.size} values differ; first at index {where}: "
             f"expected {literal(expected[where])}, got {literal(actual[where])}",
             first_difference=where,
+            differing=differing,
         )
 
     return compare

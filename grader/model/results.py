@@ -14,6 +14,25 @@ SubmissionStatus = Literal["graded", "salvaged", "unreadable", "kernel died", "g
 
 
 @dataclass(frozen=True)
+class Grid:
+    """A small array to draw cell by cell: an argument, or the expected or actual output."""
+
+    label: str  # "image", "expected", "got"
+    shape: tuple[int, ...]
+    cells: tuple[str, ...]  # each value as it is printed in its cell, in C order
+    marked: tuple[tuple[int, ...], ...] = ()  # indices of the cells that differ from the expected
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "shape": list(self.shape), "cells": list(self.cells),
+                "marked": [list(index) for index in self.marked]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Grid:
+        return cls(data["label"], tuple(data["shape"]), tuple(data["cells"]),
+                   tuple(tuple(index) for index in data["marked"]))
+
+
+@dataclass(frozen=True)
 class Counterexample:
     """The smallest input found on which a student's function is wrong, as pasteable text."""
 
@@ -22,9 +41,49 @@ class Counterexample:
     actual: str
     reason: str
     first_difference: str | None = None
+    grids: tuple[Grid, ...] = ()  # the arguments and both outputs, to draw (small ones only)
 
     def to_json(self) -> dict:
-        return {**asdict(self), "arguments": dict(self.arguments)}
+        return {**asdict(self), "arguments": dict(self.arguments),
+                "grids": [grid.to_json() for grid in self.grids]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Counterexample:
+        return cls(**{**data, "arguments": tuple(data["arguments"].items()),
+                      "grids": tuple(Grid.from_json(grid) for grid in data.get("grids", []))})
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One picture of a showcase, drawn in the grader's process as PNG."""
+
+    label: str  # "image", "expected", "yours", "difference"
+    png: str = ""  # base64 PNG bytes; "" when there is nothing to draw (``note`` says why)
+    width: int = 0  # pixels
+    height: int = 0
+    note: str = ""  # under the picture: the values' range, or why it is missing
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Pictured:
+    """What one showcase showed for one submission (see ``model.showcase``): pictures only."""
+
+    title: str
+    caption: str
+    panels: tuple[Panel, ...]
+    note: str = ""  # about the student's output as a whole: why it is missing, its shape
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "caption": self.caption, "note": self.note,
+                "panels": [panel.to_json() for panel in self.panels]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Pictured:
+        return cls(data["title"], data["caption"],
+                   tuple(Panel(**panel) for panel in data["panels"]), data.get("note", ""))
 
 
 @dataclass(frozen=True)
@@ -81,6 +140,7 @@ class ExerciseResult:
     checks: tuple[CheckResult, ...]
     problem: str = ""  # e.g. the function is missing: then every check carries status "error"
     undefined: bool = False  # the notebook does not define the function at all
+    showcases: tuple[Pictured, ...] = ()  # what it makes of the lesson's own data, drawn
 
     @property
     def points(self) -> float:
@@ -104,6 +164,7 @@ class ExerciseResult:
             "undefined": self.undefined,
             "stand_ins": [stand_in.to_json() for stand_in in self.stand_ins],
             "checks": [check.to_json() for check in self.checks],
+            "showcases": [pictured.to_json() for pictured in self.showcases],
         }
 
 
@@ -130,10 +191,11 @@ class Timings:
     execution: float = 0.0
     checking: float = 0.0  # in every kernel, restarted ones included
     restarts: float = 0.0  # starting fresh kernels and running definitions after one was lost
+    pictures: float = 0.0  # calling the showcases and drawing them
 
     @property
     def total(self) -> float:
-        return self.kernel_start + self.execution + self.checking + self.restarts
+        return self.kernel_start + self.execution + self.checking + self.restarts + self.pictures
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -183,11 +245,9 @@ def result_from_json(data: dict) -> SubmissionResult:
 
     def check(record: dict) -> CheckResult:
         example = record.get("counterexample")
-        if example:
-            example = Counterexample(**{**example, "arguments": tuple(example["arguments"].items())})
         return CheckResult(
             record["exercise"], record["name"], record["description"], record["max_points"],
-            record["status"], record["message"], example,
+            record["status"], record["message"], example and Counterexample.from_json(example),
             tuple(StandInApplied(**used) for used in record.get("stand_ins", [])),
             record.get("note", ""),
             record.get("missing_name", ""),
@@ -198,7 +258,8 @@ def result_from_json(data: dict) -> SubmissionResult:
         data["id"], data["path"], data["status"],
         tuple(
             ExerciseResult(e["name"], tuple(check(c) for c in e["checks"]), e["problem"],
-                           e.get("undefined", False))
+                           e.get("undefined", False),
+                           tuple(Pictured.from_json(p) for p in e.get("showcases", [])))
             for e in data["exercises"]
         ),
         tuple(CellFailure(**failure) for failure in data["cell_failures"]),

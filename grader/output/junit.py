@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..model.results import SubmissionResult
-from .report import check_output
+from .wording import check_output
 
 
 def junit_xml(results: Iterable[SubmissionResult]) -> ET.ElementTree:

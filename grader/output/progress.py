@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from ..model.results import SubmissionResult
-from .report import points
+from .wording import points
 
 BAR_WIDTH = 30
 _CLEAR_LINE = "\r\x1b[2K"

@@ -1,4 +1,5 @@
-"""Write what grading found: the gradebook, Gradescope results, and feedback for students."""
+"""Write what grading found: the gradebook, Gradescope results, and feedback for students
+(``feedback.md``, and ``feedback.html`` with pictures: see ``html``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,10 @@ from pathlib import Path
 
 from ..model.assignment import Assignment
 from ..model.files import write_atomically
-from ..model.results import CheckResult, StandInApplied, SubmissionResult
+from ..model.results import CheckResult, SubmissionResult
+from .html import check_fragment, feedback_fragment, feedback_page
 from .tables import text_table
-
-
-def points(value: float) -> str:
-    return f"{value:g}"
+from .wording import MARK, MODE_NOTE, points, stand_in_note
 
 
 def gradebook_header(assignment: Assignment) -> list[str]:
@@ -50,79 +49,35 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
     write_atomically(path, table.getvalue())
 
 
-def stand_in_note(exercise: str, stand_ins: Iterable[StandInApplied], outputs_shown: bool) -> str:
-    """In plain words: which helpers stood in while ``exercise`` was checked, and what that means.
-
-    ``outputs_shown``: whether outputs of ``exercise`` (a failing input's "Got") come with it.
-    """
-    stand_ins = list(stand_ins)
-    if not stand_ins:
-        return ""
-    helpers = " and ".join(f"`{s.function}`" for s in stand_ins)
-    calls = " and ".join(f"`{s.call}`" for s in stand_ins)
-    one = len(stand_ins) == 1
-    note = (
-        f"{helpers} failed {'its' if one else 'their'} own checks, so while `{exercise}` was "
-        f"checked, calls to your {helpers} with the check's own inputs ({calls}) got the correct "
-        f"result instead of yours; other calls went to your code. `{exercise}` is graded on its "
-        f"own: the mistake in {helpers} costs points only there."
-    )
-    if outputs_shown:
-        note += (
-            f" The outputs of `{exercise}` shown below were computed this way: your notebook may "
-            f"give other ones until {helpers} {'is' if one else 'are'} fixed."
-        )
-    return note
-
-
-def check_output(check: CheckResult) -> str:
-    """A sub-check's verdict as plain text: what it checks, what went wrong, on which input."""
-    lines = [check.description]
-    if check.status != "passed" and check.message:
-        lines.append(check.message)
-    if check.stand_ins:
-        lines.append(stand_in_note(check.exercise, check.stand_ins, bool(check.counterexample)))
-    example = check.counterexample
-    if example:
-        lines.append("Smallest failing input:")
-        lines.extend(f"{name} = {value}" for name, value in example.arguments)
-        lines.append(f"Expected: {example.expected}")
-        lines.append(f"Got: {example.actual}")
-    if check.note:
-        lines.append(check.note)
-    return "\n".join(lines)
-
-
 def gradescope_results(result: SubmissionResult) -> dict:
     """The submission in Gradescope's ``results.json`` shape."""
+    """The submission in Gradescope's ``results.json`` shape, its outputs in HTML: the whole
+    feedback, pictures included, and each test's text with its counterexample's grids. The
+    record under ``extra_data`` leaves the pictures out: they are in the output already."""
     tests = [
         {
             "name": f"{check.exercise}: {check.name}",
             "score": check.points,
             "max_score": check.max_points,
             "status": "passed" if check.status == "passed" else "failed",
-            "output": check_output(check),
+            "output": check_fragment(check),
+            "output_format": "html",
         }
         for exercise in result.exercises
         for check in exercise.checks
     ]
+    record = result.to_json()
+    for exercise in record["exercises"]:
+        exercise.pop("showcases")
     return {
         "score": result.score,
         "execution_time": round(result.timings.total, 3),
-        "output": result.message or f"Graded: {points(result.score)} of {points(result.possible)} points.",
+        "output": feedback_fragment(result),
+        "output_format": "html",
+        "test_output_format": "html",
         "tests": tests,
-        "extra_data": {"status": result.status, "grader": result.to_json()},
+        "extra_data": {"status": result.status, "grader": record},
     }
-
-
-MODE_NOTE = {
-    "reference": "Expected outputs come from the reference solutions.",
-    "stored outputs": "Expected outputs come from the outputs stored with the assignment (no "
-    "reference solutions here); the verdicts are those final grading gives, though a failing "
-    "input shown may be larger than the one final grading shows.",
-}
-
-_MARK = {"passed": "PASS", "failed": "FAIL", "error": "NOT RUN", "timeout": "TIMEOUT"}
 
 
 def feedback_markdown(result: SubmissionResult) -> str:
@@ -151,7 +106,7 @@ def feedback_markdown(result: SubmissionResult) -> str:
             continue
         for check in exercise.checks:
             out.append(
-                f"- **{_MARK[check.status]}** {check.name} ({points(check.points)}/"
+                f"- **{MARK[check.status]}** {check.name} ({points(check.points)}/"
                 f"{points(check.max_points)}): {check.description}"
             )
             if check.status in ("failed", "timeout") and check.counterexample:
@@ -209,6 +164,7 @@ def write_submission(out: Path, result: SubmissionResult) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(gradescope_results(result), indent=2) + "\n")
     (folder / "feedback.md").write_text(feedback_markdown(result) + "\n", encoding="utf-8")
+    (folder / "feedback.html").write_text(feedback_page(result), encoding="utf-8")
 
 
 def summary_table(assignment: Assignment, results: Iterable[SubmissionResult]) -> str:

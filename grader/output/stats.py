@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..model.assignment import Assignment
 from ..model.results import SubmissionResult
-from .report import points
+from .wording import points
 from .tables import text_table
 
 WRONG = ("failed", "timeout")  # the student's code ran and was wrong, or too slow
