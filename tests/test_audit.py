@@ -97,7 +97,7 @@ def test_a_declared_mistake_that_no_sub_check_shows_makes_the_audit_fail(assignm
     convolve = assignment.exercise("convolve")
     weak = dataclasses.replace(convolve, stand_ins=(), checks=tuple(
         c for c in convolve.checks if c.name != "any kernel"))
-    lesson = dataclasses.replace(assignment, exercises=(weak,), mistakes=tuple(
+    lesson = dataclasses.replace(assignment, exercises=(weak,), showcases=(), mistakes=tuple(
         m for m in assignment.mistakes if m.name in ("flipped kernel", "mean, not sum")))
     found = audit_lesson(lesson, STORED)
     assert [(m.name, m.verdict) for m in found.mistakes_missed()] == [("flipped kernel",

@@ -31,6 +31,7 @@ def lessons(assignment):
     other = dataclasses.replace(
         assignment, name="pixels",
         exercises=(exercise("crop"), exercise("brightness"), exercise("convolve")),
+        showcases=(), mistakes=(),
     )
     return Installed((assignment, other), {})
 
