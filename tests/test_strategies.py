@@ -140,7 +140,7 @@ def test_image_and_kernel_gives_a_kernel_no_larger_than_the_image(drawn):
 
 
 @quick
-@given(image_and_patch(images(dtypes=(np.uint8,))))
+@given(image_and_patch(images(dtypes=("uint8",))))
 def test_image_and_patch_gives_a_copy_of_a_piece_of_the_image(drawn):
     image, patch = drawn
     assert patch.dtype == image.dtype and not np.shares_memory(patch, image)
@@ -158,6 +158,7 @@ def test_arguments_draws_one_value_per_part_as_a_tuple(drawn):
 
 def test_strategies_print_as_they_are_written():
     assert repr(images(colour="rgb")) == "images(colour='rgb')"
+    assert repr(images(dtypes=("uint8",))) == "images(dtypes=('uint8',))"
     assert repr(image_and_kernel(symmetric=True)) == "image_and_kernel(symmetric=True)"
     assert repr(image_and_box()) == "image_and_box()"
 
@@ -170,12 +171,13 @@ def test_strategies_print_as_they_are_written():
         (lambda: images(dtypes=(np.int16,)), "give a non-empty sequence of dtypes from uint8, "
                                              "float64, float32"),
         (lambda: images(dtypes=()), "give a non-empty sequence of dtypes"),
+        (lambda: images(dtypes="uint8"), "such as ('uint8',)"),
         (lambda: images(min_side=3, max_side=2), "image sides must satisfy 1 <= min_side <= "
                                                  "max_side, not min_side=3, max_side=2"),
         (lambda: image_and_box(np.zeros((3, 3))), "expected a strategy of images"),
         (lambda: arguments(images(), 5), "part 2 is 5, not a strategy; use st.just(value)"),
     ],
-    ids=["colour", "dtype", "no dtypes", "sides", "image not a strategy", "part not a strategy"],
+    ids=["colour", "dtype", "no dtypes", "one string", "sides", "image not a strategy", "part not a strategy"],
 )
 def test_a_mistake_in_a_lessons_strategy_is_refused_when_it_is_written(make, message):
     with pytest.raises(ValueError) as raised:

@@ -28,7 +28,7 @@ from hypothesis.strategies import SearchStrategy
 
 MAX_SIDE = 10
 COLOURS = ("gray", "rgb", "either")  # gray: (H, W); rgb: (H, W, 3); either: one or the other
-DEFAULT_DTYPES = (np.uint8, np.float64)
+DEFAULT_DTYPES = ("uint8", "float64")
 
 
 def _two_decimals(value: float) -> float:
@@ -78,12 +78,12 @@ def _check_images(colour="gray", dtypes=DEFAULT_DTYPES, min_side=1, max_side=MAX
     if colour not in COLOURS:
         raise ValueError(f"images(colour={colour!r}): colour must be one of {', '.join(COLOURS)}")
     try:
-        chosen = [np.dtype(dtype) for dtype in dtypes]
+        chosen = None if isinstance(dtypes, str) else [np.dtype(dtype) for dtype in dtypes]
     except TypeError:
         chosen = None
     if not chosen or any(dtype not in PIXELS for dtype in chosen):
         raise ValueError(f"images(dtypes={dtypes!r}): give a non-empty sequence of dtypes from "
-                         f"{', '.join(dtype.name for dtype in PIXELS)}")
+                         f"{', '.join(dtype.name for dtype in PIXELS)}, such as ('uint8',)")
     _sides(min_side, max_side)
 
 
@@ -92,8 +92,9 @@ def _check_images(colour="gray", dtypes=DEFAULT_DTYPES, min_side=1, max_side=MAX
 def images(draw, colour: str = "gray", dtypes: Sequence = DEFAULT_DTYPES, min_side: int = 1,
            max_side: int = MAX_SIDE, square: bool = False) -> np.ndarray:
     """An image: ``(H, W)`` gray or ``(H, W, 3)`` RGB, each side from ``min_side`` to
-    ``max_side``, of one of ``dtypes`` (``uint8``: 0 to 255; ``float64`` and ``float32``: 0 to
-    1, two decimals)."""
+    ``max_side``, of one of ``dtypes`` (``"uint8"``: 0 to 255; ``"float64"`` and ``"float32"``:
+    0 to 1, two decimals). Name dtypes as strings: a sub-check's strategy is stored as it
+    prints, and a string prints the same with every version of hypothesis and numpy."""
     height = draw(st.integers(min_side, max_side))
     width = height if square else draw(st.integers(min_side, max_side))
     if colour == "either":
@@ -120,28 +121,38 @@ def window_shapes(draw, image_shape: tuple, square: bool = False) -> tuple[int, 
     return (window_height, window_width)
 
 
+def _draw_kernel(draw, shape: tuple, symmetric: bool) -> np.ndarray:
+    kernel = draw(hnp.arrays(np.float64, tuple(shape), elements=KERNEL_VALUES))
+    return (kernel + kernel[::-1, ::-1]) / 2 if symmetric else kernel
+
+
+def _draw_box(draw, image_shape: tuple, square: bool) -> tuple[int, int, int, int]:
+    image_height, image_width = _image_sides(image_shape)
+    height, width = draw(window_shapes(image_shape, square=square))
+    top = draw(st.integers(0, image_height - height))
+    left = draw(st.integers(0, image_width - width))
+    return (top, left, height, width)
+
+
+# The strategies below that combine blocks draw a kernel or a box with the helpers above, in
+# their own body rather than from a nested strategy: some hypothesis versions draw other values
+# when the same draws are wrapped one level deeper.
+
+
 @st.composite
 def kernels(draw, shape, symmetric: bool = False) -> np.ndarray:
     """A float64 kernel of ``shape`` (a tuple, or a strategy such as ``window_shapes``), values
     from -2 to 2 with two decimals. ``symmetric``: unchanged by a half turn (``k[::-1, ::-1]``),
     so a function that flips its kernel gets the same result."""
-    if isinstance(shape, SearchStrategy):
-        shape = draw(shape)
-    kernel = draw(hnp.arrays(np.float64, tuple(shape), elements=KERNEL_VALUES))
-    if symmetric:
-        kernel = (kernel + kernel[::-1, ::-1]) / 2
-    return kernel
+    return _draw_kernel(draw, draw(shape) if isinstance(shape, SearchStrategy) else shape,
+                        symmetric)
 
 
 @st.composite
 def boxes(draw, image_shape: tuple, square: bool = False) -> tuple[int, int, int, int]:
     """A box ``(top, left, height, width)`` inside an image of ``image_shape``: at least one
     pixel, at most the whole image; with ``square``, ``height == width``."""
-    image_height, image_width = _image_sides(image_shape)
-    height, width = draw(window_shapes(image_shape, square=square))
-    top = draw(st.integers(0, image_height - height))
-    left = draw(st.integers(0, image_width - width))
-    return (top, left, height, width)
+    return _draw_box(draw, image_shape, square)
 
 
 # -- the tuple of positional arguments a sub-check draws --------------------------------------
@@ -179,7 +190,7 @@ def image_and_kernel(draw, image_strategy: SearchStrategy | None = None,
                      symmetric: bool = False) -> tuple:
     """``(image, kernel)``: an image and a float kernel no larger than it."""
     image = draw(images() if image_strategy is None else image_strategy)
-    return image, draw(kernels(window_shapes(image.shape), symmetric=symmetric))
+    return image, _draw_kernel(draw, draw(window_shapes(image.shape)), symmetric)
 
 
 @_checked(_check_image_strategy)
@@ -188,7 +199,7 @@ def image_and_patch(draw, image_strategy: SearchStrategy | None = None) -> tuple
     """``(image, patch)``: an image and a copy of a box cut out of it (a template that occurs in
     the image)."""
     image = draw(images() if image_strategy is None else image_strategy)
-    top, left, height, width = draw(boxes(image.shape))
+    top, left, height, width = _draw_box(draw, image.shape, square=False)
     return image, image[top : top + height, left : left + width].copy()
 
 
@@ -198,4 +209,4 @@ def image_and_box(draw, image_strategy: SearchStrategy | None = None,
                   square: bool = False) -> tuple:
     """``(image, top, left, height, width)``: an image and a box inside it, as five arguments."""
     image = draw(images() if image_strategy is None else image_strategy)
-    return (image, *draw(boxes(image.shape, square=square)))
+    return (image, *_draw_box(draw, image.shape, square))
