@@ -10,13 +10,13 @@ import shutil
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from conftest import ROOT
 from grader.cli import main
 from grader.judge.freeze import stale_checks
 from grader.judge.stored import load_examples
 from grader.model.lessons import available_assignments, load_assignment
+from test_self_check import run_with_last_cell
 
 SOLVED = ROOT / "solutions" / "pixels-solved.ipynb"
 STORED = 100  # inputs per sub-check in the stored file: final grading's number
@@ -121,18 +121,11 @@ def test_grade_check_gives_the_handout_zero_and_says_to_fill_it_in(capsys, pixel
 
 @pytest.mark.kernel
 def test_in_notebook_check_recognises_the_pixels_functions(tmp_path, pixels):
-    notebook = nbformat.read(SOLVED, as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell(
+    shutil.copy(pixels.data_paths()[0], tmp_path)
+    shown, printed = run_with_last_cell(SOLVED, (
         "from grader import check\n"
         "result = check()\n"
         "print(result.score, result.possible, [e.name for e in result.exercises])"
-    ))
-    shutil.copy(pixels.data_paths()[0], tmp_path)
-    client = NotebookClient(notebook, kernel_name="python3", timeout=120,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
-    outputs = notebook.cells[-1].outputs
-    shown = [o for o in outputs if o.output_type == "display_data"][0].data["text/markdown"]
-    printed = [o for o in outputs if o.output_type == "stream"][-1].text
+    ), tmp_path)
     assert printed == "10 10 ['to_grayscale', 'crop', 'brightness', 'adjust_brightness']\n"
     assert "Expected outputs come from the outputs stored with the assignment" in shown

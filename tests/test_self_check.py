@@ -108,9 +108,10 @@ def test_check_works_on_an_install_that_has_no_solutions(tmp_path):
     assert "**FAIL** any kernel" in completed.stdout
 
 
-def run_with_last_cell(fixture: str, source: str, folder) -> tuple[str, str]:
-    """Run a test notebook with ``source`` added as its last cell, in a real kernel; the
-    markdown that cell displayed and the last text it printed."""
+def run_with_last_cell(fixture, source: str, folder) -> tuple[str, str]:
+    """Run a notebook (a test notebook's name, or a path) with ``source`` added as its last
+    cell, in a real kernel in ``folder``; the markdown that cell displayed and the last text it
+    printed."""
     notebook = nbformat.read(NOTEBOOKS / fixture, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(source))
     client = NotebookClient(notebook, kernel_name="python3", timeout=120,
