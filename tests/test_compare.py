@@ -166,8 +166,10 @@ def test_exact_nan_never_equals():
 # -- scalar: one number ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("answer", [np.array(2.5), np.array(2.5000001), np.array(2.5, dtype=np.float32)],
-                         ids=["same", "within rtol", "float32"])
+@pytest.mark.parametrize(
+    "answer", [np.array(2.5), np.array(2.5000001), np.array(2.5, dtype=np.float32)],
+    ids=["same", "within rtol", "float32"],
+)
 def test_scalar_accepts_a_number_within_the_tolerance(answer):
     assert scalar()((), np.array(2.5), answer) is None
 

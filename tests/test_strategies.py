@@ -177,12 +177,18 @@ def test_strategies_print_as_they_are_written():
         (lambda: image_and_box(np.zeros((3, 3))), "expected a strategy of images"),
         (lambda: arguments(images(), 5), "part 2 is 5, not a strategy; use st.just(value)"),
     ],
-    ids=["colour", "dtype", "no dtypes", "one string", "sides", "image not a strategy", "part not a strategy"],
+    ids=["colour", "dtype", "no dtypes", "one string", "sides", "image not a strategy",
+         "part not a strategy"],
 )
 def test_a_mistake_in_a_lessons_strategy_is_refused_when_it_is_written(make, message):
     with pytest.raises(ValueError) as raised:
         make()
     assert message in str(raised.value)
+
+
+def test_an_unknown_parameter_is_refused_when_the_strategy_is_written():
+    with pytest.raises(TypeError, match=r"images\(...\): got an unexpected keyword argument"):
+        images(squre=True)
 
 
 def test_a_window_of_an_empty_image_is_refused_with_its_shape():

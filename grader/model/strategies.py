@@ -49,17 +49,21 @@ KERNEL_VALUES = st.floats(-2, 2).map(_two_decimals)
 
 
 def _checked(check: Callable[..., None]):
-    """Run ``check`` on a strategy's arguments when the strategy is made (it raises
-    ``ValueError`` naming the fix); the strategy itself, and how it prints, are unchanged."""
+    """Check a strategy's arguments when the strategy is made, not when it first draws: an
+    unknown parameter is a ``TypeError``, and ``check`` (called with every parameter by name)
+    raises ``ValueError`` naming the fix. The strategy itself, and how it prints, are unchanged."""
 
     def decorate(make):
-        signature = inspect.signature(check)
+        signature = inspect.signature(make)
 
         @functools.wraps(make)
         def checked(*args, **kwargs):
-            bound = signature.bind(*args, **kwargs)
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as error:
+                raise TypeError(f"{make.__name__}(...): {error}") from None
             bound.apply_defaults()
-            check(*bound.args, **bound.kwargs)
+            check(**bound.arguments)
             return make(*args, **kwargs)
 
         return checked
@@ -73,8 +77,7 @@ def _sides(min_side: int, max_side: int) -> None:
                          f"{min_side!r}, max_side={max_side!r}")
 
 
-def _check_images(colour="gray", dtypes=DEFAULT_DTYPES, min_side=1, max_side=MAX_SIDE,
-                  square=False) -> None:
+def _check_images(colour, dtypes, min_side, max_side, square) -> None:
     if colour not in COLOURS:
         raise ValueError(f"images(colour={colour!r}): colour must be one of {', '.join(COLOURS)}")
     try:
@@ -121,6 +124,12 @@ def window_shapes(draw, image_shape: tuple, square: bool = False) -> tuple[int, 
     return (window_height, window_width)
 
 
+# Draw a kernel or a box in the body of the strategy that calls them. The strategies that
+# combine blocks (below) use these rather than drawing from ``kernels`` or ``boxes``: some
+# hypothesis versions draw other values when the same draws sit one strategy deeper, and the
+# stored inputs of convolutions were drawn this way.
+
+
 def _draw_kernel(draw, shape: tuple, symmetric: bool) -> np.ndarray:
     kernel = draw(hnp.arrays(np.float64, tuple(shape), elements=KERNEL_VALUES))
     return (kernel + kernel[::-1, ::-1]) / 2 if symmetric else kernel
@@ -132,11 +141,6 @@ def _draw_box(draw, image_shape: tuple, square: bool) -> tuple[int, int, int, in
     top = draw(st.integers(0, image_height - height))
     left = draw(st.integers(0, image_width - width))
     return (top, left, height, width)
-
-
-# The strategies below that combine blocks draw a kernel or a box with the helpers above, in
-# their own body rather than from a nested strategy: some hypothesis versions draw other values
-# when the same draws are wrapped one level deeper.
 
 
 @st.composite
@@ -168,7 +172,7 @@ def arguments(*parts) -> SearchStrategy[tuple]:
     return st.tuples(*parts)
 
 
-def _check_image_strategy(image_strategy=None, *rest, **options) -> None:
+def _check_image_strategy(image_strategy, **options) -> None:
     if image_strategy is not None and not isinstance(image_strategy, SearchStrategy):
         raise ValueError(f"expected a strategy of images such as images(colour='rgb'), not "
                          f"{image_strategy!r}")
@@ -178,8 +182,8 @@ def _check_image_strategy(image_strategy=None, *rest, **options) -> None:
 @st.composite
 def image_and_window(draw, image_strategy: SearchStrategy | None = None,
                      square: bool = False) -> tuple:
-    """``(image, (h, w))``: an image (from ``image_strategy``, default ``images()``) and a window
-    shape that fits in it."""
+    """``(image, (h, w))``: an image (from ``image_strategy``; by default ``images()``, square
+    when ``square`` is) and a window shape that fits in it, square when ``square`` is."""
     image = draw(images(square=square) if image_strategy is None else image_strategy)
     return image, draw(window_shapes(image.shape, square=square))
 
@@ -207,6 +211,7 @@ def image_and_patch(draw, image_strategy: SearchStrategy | None = None) -> tuple
 @st.composite
 def image_and_box(draw, image_strategy: SearchStrategy | None = None,
                   square: bool = False) -> tuple:
-    """``(image, top, left, height, width)``: an image and a box inside it, as five arguments."""
+    """``(image, top, left, height, width)``: an image and a box inside it, as five arguments;
+    with ``square``, a square box (in an image of any shape)."""
     image = draw(images() if image_strategy is None else image_strategy)
     return (image, *_draw_box(draw, image.shape, square))
