@@ -93,14 +93,19 @@ def timed_kernels(count: int, folder: Path, user: pwd.struct_passwd | None) -> d
 
 
 def verdicts(out: Path) -> dict[str, dict[str, str]]:
-    with open(out / "grades.csv", newline="") as file:
-        return {row["submission"]: {k: v for k, v in row.items() if k != "message"}
-                for row in csv.DictReader(file)}
+    """Every submission's row, from ``out`` or, where several lessons were graded, from the
+    folder of each lesson under it."""
+    found = {}
+    for gradebook in [*out.glob("grades.csv"), *out.glob("*/grades.csv")]:
+        with open(gradebook, newline="") as file:
+            found.update({row["submission"]: {k: v for k, v in row.items() if k != "message"}
+                          for row in csv.DictReader(file)})
+    return found
 
 
 def kernel_starts(out: Path) -> list[float]:
     starts = []
-    for path in out.glob("*/results.json"):
+    for path in [*out.glob("*/results.json"), *out.glob("*/*/results.json")]:
         record = json.loads(path.read_text())["extra_data"]["grader"]
         starts.append(record["timings"]["kernel_start"])
     return starts

@@ -92,7 +92,7 @@ def test_unknown_profile_is_refused_by_argument_parsing(tmp_path, capsys):
 
 
 def test_without_solutions_other_max_examples_is_refused_before_grading(tmp_path, capsys):
-    (tmp_path / "a.ipynb").write_text("{}")
+    (tmp_path / "a.ipynb").write_text('{"metadata": {"grader": {"lesson": "convolutions"}}}')
     assert main([str(tmp_path), "--without-solutions", "--max-examples", "30"]) == 2
     assert error_lines(capsys) == [
         "grade: error: without the reference solutions only the stored inputs can be checked: "

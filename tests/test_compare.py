@@ -1,11 +1,13 @@
-"""Comparators: equivalent arithmetic passes, wrong values and shapes fail with a useful reason."""
+"""Comparators: equivalent arithmetic passes, wrong values, dtypes and shapes fail with a useful
+reason."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
 from assignments.convolutions import image_and_kernel
-from grader.model.compare import Mismatch, close, same_shape
+from grader.model.compare import Mismatch, close, exact, same_shape, scalar
+from grader.model.errors import AssignmentError
 from solutions.convolutions import convolve
 
 from fake_caller import subcheck
@@ -106,3 +108,103 @@ def test_same_shape_rejects_the_wrong_shape():
     assert same_shape((), np.zeros((2, 3)), np.zeros((2, 3, 1))) == Mismatch(
         "returned shape (2, 3, 1), expected shape (2, 3)"
     )
+
+
+# -- exact: picked, not computed -----------------------------------------------------------------
+
+
+def test_exact_accepts_equal_values_of_the_same_kind_of_dtype():
+    expected = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    assert exact()((), expected, expected.copy()) is None
+    assert exact()((), expected, expected.astype(np.int64)) is None  # integers for integers
+
+
+def test_exact_rejects_the_smallest_difference():
+    expected = np.full((2, 2), 0.25)
+    actual = expected.copy()
+    actual[1, 0] = np.nextafter(0.25, 1)
+    mismatch = exact()((), expected, actual)
+    assert mismatch.first_difference == (1, 0)
+    assert mismatch.reason.startswith("1 of 4 values differ; first at index (1, 0): expected 0.25")
+
+
+def test_exact_names_a_dtype_of_another_kind():
+    expected = np.zeros((2, 2), dtype=np.uint8)
+    assert exact()((), expected, np.zeros((2, 2))) == Mismatch(
+        "returned float64 values, expected integers (like uint8)"
+    )
+
+
+def test_exact_with_the_same_dtype_says_which_to_keep():
+    expected = np.zeros((2, 2), dtype=np.uint8)
+    assert exact("same")((), expected, expected.astype(np.int64)) == Mismatch(
+        "returned int64 values, expected uint8: keep the dtype uint8"
+    )
+    assert exact("same")((), expected, expected.copy()) is None
+
+
+def test_exact_on_any_dtype_compares_only_values():
+    expected = np.array([[1, 2]], dtype=np.uint8)
+    assert exact("any")((), expected, np.array([[1.0, 2.0]])) is None
+    assert exact("any")((), expected, np.array([[1.0, 2.5]])).first_difference == (0, 1)
+
+
+def test_exact_checks_the_shape_first():
+    assert exact()((), np.zeros((2, 3)), np.zeros((3, 2))) == Mismatch(
+        "returned shape (3, 2), expected shape (2, 3)"
+    )
+
+
+def test_exact_refuses_an_unknown_dtype_rule():
+    with pytest.raises(ValueError, match="dtype must be 'any', 'kind' or 'same'"):
+        exact("strict")
+
+
+def test_exact_nan_never_equals():
+    assert exact()((), np.array([np.nan]), np.array([np.nan])).first_difference == (0,)
+
+
+# -- scalar: one number ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer", [np.array(2.5), np.array(2.5000001), np.array(2.5, dtype=np.float32)],
+    ids=["same", "within rtol", "float32"],
+)
+def test_scalar_accepts_a_number_within_the_tolerance(answer):
+    assert scalar()((), np.array(2.5), answer) is None
+
+
+def test_scalar_shows_both_numbers_plainly_and_how_far_off():
+    assert scalar()((), np.array(127.5), np.array(128.0)) == Mismatch(
+        "expected 127.5, got 128.0: off by 0.5, more than the 0.000127 allowed"
+    )
+
+
+def test_scalar_says_to_return_the_number_itself_when_it_comes_in_an_array():
+    assert scalar()((), np.array(2.5), np.array([2.5])) == Mismatch(
+        "returned an array of shape (1,) holding 2.5, expected a single number: return the "
+        "number itself, e.g. with float(...) or .item()"
+    )
+
+
+def test_scalar_rejects_several_numbers():
+    assert scalar()((), np.array(2.5), np.full((2, 3), 2.5)) == Mismatch(
+        "returned an array of shape (2, 3), expected a single number"
+    )
+
+
+def test_scalar_rejects_nan_without_a_distance():
+    assert scalar()((), np.array(2.5), np.array(np.nan)) == Mismatch("expected 2.5, got np.nan")
+
+
+def test_scalar_rejects_text():
+    assert scalar()((), np.array(2.5), np.array("2.5")) == Mismatch(
+        "returned <U3 values, expected a number"
+    )
+
+
+def test_scalar_on_a_reference_that_returns_an_array_names_the_lessons_mistake():
+    with pytest.raises(AssignmentError, match=r"scalar\(\) compares single numbers, but the "
+                                              r"reference returned an array of shape \(2,\)"):
+        scalar()((), np.zeros(2), np.zeros(2))

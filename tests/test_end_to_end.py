@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from grader.model.settings import Settings
 
 pytestmark = pytest.mark.kernel
 
-# Points per exercise (get_subimages, convolve, template_match) each demo submission earns.
+# Points per exercise (get_subimages, convolve, template_match) each convolutions demo earns.
 EXPECTED_EXAMPLE_POINTS = {
     "ada_loops": (3, 3, 4),
     "grace_vectorized": (3, 3, 4),
@@ -39,6 +40,22 @@ EXPECTED_EXAMPLE_POINTS = {
     "katherine_off_by_one": (0, 0, 4),
     "hedy_renamed_function": (3, 3, 0),
 }
+CONVOLUTIONS = ("get_subimages", "convolve", "template_match")
+
+# Points per exercise (to_grayscale, crop, brightness, adjust_brightness) each pixels demo earns.
+EXPECTED_PIXELS_POINTS = {
+    "pixels_frances_correct": (3, 3, 2, 2),
+    "pixels_john_wraparound": (3, 3, 2, 0),  # uint8 sums wrap around past 255
+    "pixels_radia_plain_mean": (1, 3, 1, 2),  # plain mean; per-channel brightness
+    "pixels_ken_swapped_crop": (3, 1, 2, 2),  # height and width swapped; no lesson metadata
+    "pixels_untouched": (0, 0, 0, 0),
+}
+PIXELS = ("to_grayscale", "crop", "brightness", "adjust_brightness")
+
+# examples/submissions holds both lessons' demos: each lesson is graded into a folder of its own.
+LESSONS = {"convolutions": (EXPECTED_EXAMPLE_POINTS, CONVOLUTIONS),
+           "pixels": (EXPECTED_PIXELS_POINTS, PIXELS)}
+EVERY_EXAMPLE = {**EXPECTED_EXAMPLE_POINTS, **EXPECTED_PIXELS_POINTS}
 
 
 def grade(path, assignment, settings):
@@ -66,16 +83,30 @@ def test_grading_the_examples_exits_zero(graded_examples):
     assert code == 0
 
 
-def test_every_example_earns_the_points_its_name_promises(graded_examples):
-    _, out = graded_examples
+def gradebook(out: Path) -> dict[str, dict]:
     with open(out / "grades.csv", newline="") as handle:
-        rows = {row["submission"]: row for row in csv.DictReader(handle)}
-    earned = {
-        name: tuple(int(float(row[e])) for e in ("get_subimages", "convolve", "template_match"))
-        for name, row in rows.items()
-    }
-    assert earned == EXPECTED_EXAMPLE_POINTS
-    assert all(row["possible"] == "10" and row["status"] == "graded" for row in rows.values())
+        return {row["submission"]: row for row in csv.DictReader(handle)}
+
+
+def earned_points(out: Path, exercises: tuple[str, ...]) -> dict[str, tuple]:
+    """Per submission in the gradebook in ``out``: its points for each of ``exercises``."""
+    return {name: tuple(int(float(row[e])) for e in exercises)
+            for name, row in gradebook(out).items()}
+
+
+def test_grading_the_examples_writes_a_folder_per_lesson(graded_examples):
+    _, out = graded_examples
+    assert sorted(path.name for path in out.iterdir() if path.is_dir()) == sorted(LESSONS)
+    assert not (out / "grades.csv").exists()
+
+
+@pytest.mark.parametrize("lesson", sorted(LESSONS))
+def test_every_example_earns_the_points_its_name_promises(graded_examples, lesson):
+    _, out = graded_examples
+    expected, exercises = LESSONS[lesson]
+    assert earned_points(out / lesson, exercises) == expected
+    rows = gradebook(out / lesson).values()
+    assert all(row["possible"] == "10" and row["status"] == "graded" for row in rows)
 
 
 @needs_sandbox
@@ -85,28 +116,30 @@ def test_the_examples_get_the_same_verdicts_without_the_sandbox(graded_examples,
                  "--sandbox", "off"]) == 0
 
     def verdicts(out):
-        with open(out / "grades.csv", newline="") as handle:
-            return {row["submission"]: {k: v for k, v in row.items() if k != "message"}
-                    for row in csv.DictReader(handle)}
+        return {name: {k: v for k, v in row.items() if k != "message"}
+                for lesson in LESSONS for name, row in gradebook(out / lesson).items()}
 
     assert verdicts(tmp_path) == verdicts(sandboxed)
-    assert len(verdicts(tmp_path)) == len(EXPECTED_EXAMPLE_POINTS)
+    assert len(verdicts(tmp_path)) == len(EVERY_EXAMPLE)
 
 
-def test_gradebook_header_starts_with_the_fixed_columns(graded_examples):
+@pytest.mark.parametrize("lesson", sorted(LESSONS))
+def test_gradebook_header_starts_with_the_fixed_columns(graded_examples, lesson):
     _, out = graded_examples
-    header = (out / "grades.csv").read_text().splitlines()[0]
-    assert header.startswith("submission,get_subimages,convolve,template_match,total,possible")
+    header = (out / lesson / "grades.csv").read_text().splitlines()[0]
+    assert header.startswith(f"submission,{','.join(LESSONS[lesson][1])},total,possible")
 
 
-def test_each_example_gets_gradescope_results_and_feedback(graded_examples):
+@pytest.mark.parametrize("lesson", sorted(LESSONS))
+def test_each_example_gets_gradescope_results_and_feedback(graded_examples, lesson):
     _, out = graded_examples
-    for name, expected in EXPECTED_EXAMPLE_POINTS.items():
-        results = json.loads((out / name / "results.json").read_text())
+    for name, expected in LESSONS[lesson][0].items():
+        results = json.loads((out / lesson / name / "results.json").read_text())
         assert results["score"] == sum(expected)
         assert {test["status"] for test in results["tests"]} <= {"passed", "failed"}
         assert sum(test["max_score"] for test in results["tests"]) == 10
-        assert (out / name / "feedback.md").read_text().startswith(f"# Feedback for {name}")
+        feedback = (out / lesson / name / "feedback.md").read_text()
+        assert feedback.startswith(f"# Feedback for {name}")
 
 
 def test_each_example_gets_feedback_html_with_a_picture_for_every_failed_exercise(graded_examples):
@@ -147,14 +180,14 @@ def test_grading_the_examples_writes_the_class_report_and_its_figures(graded_exa
 def test_junit_report_has_a_suite_per_submission(graded_examples):
     _, out = graded_examples
     suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
-    assert sorted(suite.get("name") for suite in suites) == sorted(EXPECTED_EXAMPLE_POINTS)
+    assert sorted(suite.get("name") for suite in suites) == sorted(EVERY_EXAMPLE)
     linus = next(suite for suite in suites if suite.get("name") == "linus_flipped_kernel")
     assert (linus.get("tests"), linus.get("failures")) == ("9", "1")
 
 
 def test_feedback_for_a_flipped_kernel_shows_a_pasteable_counterexample(graded_examples):
     _, out = graded_examples
-    feedback = (out / "linus_flipped_kernel" / "feedback.md").read_text()
+    feedback = (out / "convolutions" / "linus_flipped_kernel" / "feedback.md").read_text()
     assert "**FAIL** any kernel" in feedback
     assert "convolve(image, kernel)" in feedback
     assert "First difference at index" in feedback
@@ -162,13 +195,31 @@ def test_feedback_for_a_flipped_kernel_shows_a_pasteable_counterexample(graded_e
 
 def test_feedback_suggests_the_close_name_of_a_renamed_function(graded_examples):
     _, out = graded_examples
-    feedback = (out / "hedy_renamed_function" / "feedback.md").read_text()
+    feedback = (out / "convolutions" / "hedy_renamed_function" / "feedback.md").read_text()
     assert "Did you mean `template_matching`?" in feedback
+
+
+def test_feedback_for_uint8_wraparound_shows_the_value_that_should_stop_at_255(graded_examples):
+    _, out = graded_examples
+    feedback = (out / "pixels" / "pixels_john_wraparound" / "feedback.md").read_text()
+    assert "**FAIL** brighter" in feedback and "**FAIL** darker" in feedback
+    assert "adjust_brightness(image, amount)" in feedback
+    assert re.search(r"first at index \(0, 0\): expected 255, got \d+", feedback)
+
+
+def test_feedback_for_one_mean_per_channel_asks_for_a_single_number(graded_examples):
+    _, out = graded_examples
+    feedback = (out / "pixels" / "pixels_radia_plain_mean" / "feedback.md").read_text()
+    colour = feedback.split("**FAIL** colour images")[1]
+    assert "returned an array of shape (3,), expected a single number" in colour
+    expected = colour.split("Expected:")[1].split("```python\n")[1].split("\n")[0]
+    assert float(expected.strip()) >= 0 and "array" not in expected  # a plain number
 
 
 def test_endless_demo_cell_is_reported_and_costs_nothing(graded_examples):
     _, out = graded_examples
-    results = json.loads((out / "donald_endless_cell" / "results.json").read_text())
+    results = json.loads((out / "convolutions" / "donald_endless_cell" / "results.json")
+                         .read_text())
     failures = results["extra_data"]["grader"]["cell_failures"]
     assert [failure["status"] for failure in failures] == ["timeout"]
     assert results["score"] == 10
@@ -418,9 +469,10 @@ def test_grade_command_is_installed_and_prints_a_summary(tmp_path):
 
 
 def verdicts(out: Path) -> dict:
-    """Per submission: its status, message, and every exercise with its sub-checks' verdicts."""
+    """Per submission: its status, message, and every exercise with its sub-checks' verdicts
+    (in ``out``, or in a folder per lesson under it)."""
     found = {}
-    for path in sorted(out.glob("*/results.json")):
+    for path in sorted([*out.glob("*/results.json"), *out.glob("*/*/results.json")]):
         record = json.loads(path.read_text())["extra_data"]["grader"]
         found[record["id"]] = (record["status"], record["message"], record["exercises"])
     return found
@@ -437,7 +489,7 @@ def graded_examples_fast(tmp_path_factory):
 def test_fast_mode_gives_every_example_the_verdicts_of_a_full_run(graded_examples, graded_examples_fast):
     (full_code, full), (fast_code, fast) = graded_examples, graded_examples_fast
     assert full_code == fast_code == 0
-    assert set(verdicts(fast)) == set(EXPECTED_EXAMPLE_POINTS)
+    assert set(verdicts(fast)) == set(EVERY_EXAMPLE)
     assert verdicts(fast) == verdicts(full)
 
 

@@ -110,3 +110,20 @@ def test_prefix_indents_every_continuation_line_past_the_opening_bracket(array, 
         assert indent >= rows_start, line
         if line.lstrip().startswith("["):
             assert indent == rows_start, line
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (np.array(3.5), "3.5"),  # a single number, as it comes back from the kernel
+        (np.array(7, dtype=np.uint8), "7"),
+        (np.array(True), "True"),
+        (np.float64(np.nan), "np.nan"),
+        (float("-inf"), "-np.inf"),
+        (np.array(np.inf, dtype=np.float32), "np.inf"),
+    ],
+    ids=["float", "uint8", "bool", "nan", "python -inf", "float32 inf"],
+)
+def test_a_single_number_is_written_plainly_whatever_holds_it(value, text):
+    assert literal(value) == text
+    assert float(evaluate(text)) == float(value) or np.isnan(float(value))

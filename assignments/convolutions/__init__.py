@@ -20,65 +20,36 @@ from pathlib import Path
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
-from grader.model.assignment import Assignment, Exercise, StandIn, SubCheck
-from grader.model.compare import close, same_shape
-from grader.model.mistakes import Mistake
-from grader.model.showcase import Showcase
+from grader.lesson import (
+    Assignment,
+    Exercise,
+    Mistake,
+    Showcase,
+    StandIn,
+    SubCheck,
+    close,
+    image_and_kernel,
+    image_and_patch,
+    image_and_window,
+    same_shape,
+)
 
-MAX_SIDE = 10
-
-# Pixel and kernel values are kept short (a few decimals) so a counterexample reads well.
-_uint8_pixels = st.integers(0, 255)
-_float_pixels = st.floats(0, 1).map(lambda x: round(x, 2))
-_kernel_values = st.floats(-2, 2).map(lambda x: round(x, 2))
-
-
-@st.composite
-def _image(draw, square=False):
-    height = draw(st.integers(1, MAX_SIDE))
-    width = height if square else draw(st.integers(1, MAX_SIDE))
-    dtype, pixels = draw(
-        st.sampled_from([(np.uint8, _uint8_pixels), (np.float64, _float_pixels)])
-    )
-    return draw(hnp.arrays(dtype, (height, width), elements=pixels))
-
-
-@st.composite
-def _window_shape(draw, image, square=False):
-    height, width = image.shape
-    kernel_h = draw(st.integers(1, min(height, width) if square else height))
-    kernel_w = kernel_h if square else draw(st.integers(1, width))
-    return (kernel_h, kernel_w)
+# Images are grayscale, uint8 or float64, 1 to 10 pixels a side (``grader.lesson.images()``);
+# kernels hold values from -2 to 2 with two decimals, so a counterexample reads well. These
+# sub-checks keep their own names, under which their inputs are stored (see expected.npz).
 
 
 @st.composite
 def image_and_shape(draw, square=False):
     """An image and a window shape that fits in it: the arguments of ``get_subimages``."""
-    image = draw(_image(square=square))
-    return image, draw(_window_shape(image, square=square))
-
-
-@st.composite
-def image_and_kernel(draw, symmetric=False):
-    """An image and a float kernel no larger than it: the arguments of ``convolve``."""
-    image = draw(_image())
-    shape = draw(_window_shape(image))
-    kernel = draw(hnp.arrays(np.float64, shape, elements=_kernel_values))
-    if symmetric:  # unchanged by a half turn, so a flipped kernel goes unnoticed
-        kernel = (kernel + kernel[::-1, ::-1]) / 2
-    return image, kernel
+    return draw(image_and_window(square=square))
 
 
 @st.composite
 def image_and_cut_template(draw):
     """An image and a template cut out of it: what template matching is meant for."""
-    image = draw(_image())
-    template_h, template_w = draw(_window_shape(image))
-    top = draw(st.integers(0, image.shape[0] - template_h))
-    left = draw(st.integers(0, image.shape[1] - template_w))
-    return image, image[top : top + template_h, left : left + template_w].copy()
+    return draw(image_and_patch())
 
 
 def _convolve_scale(image, kernel):

@@ -1,4 +1,8 @@
-"""Values written as Python a student can paste into a notebook cell."""
+"""Values written as Python a student can paste into a notebook cell.
+
+A number is written as a plain number (``3.5``), also when it is a numpy scalar or an array of
+shape ``()``, which is how a function's single-number answer comes back from its kernel.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ MAX_ELEMENTS = 400  # a larger array is summarised rather than printed in full
 def literal(value, prefix: str = "") -> str:
     """``value`` as Python source; continuation lines line up after ``prefix``, the text that
     will stand before it on its first line (such as ``"image = "``)."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and value.ndim:
         return _array_literal(value, prefix)
-    if isinstance(value, np.generic):
-        return repr(value.item())
+    if isinstance(value, (np.ndarray, np.generic)):  # a number: what a function returns as one
+        value = value.item()
+    if isinstance(value, float):
+        return _float(value)
     if isinstance(value, tuple):
         return "(" + ", ".join(literal(item) for item in value) + ("," if len(value) == 1 else "") + ")"
     return repr(value)
