@@ -149,7 +149,7 @@ def test_grade_audit_prints_the_matrix_and_writes_json_and_a_picture(
 def test_grade_audit_of_a_lesson_not_installed_is_a_usage_error(tmp_path, capsys):
     assert main(["audit", "nosuch", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err == (
-        "grade: error: no lesson named 'nosuch'; installed: convolutions\n")
+        "grade: error: no lesson named 'nosuch'; installed: convolutions, pixels\n")
 
 
 TOY_LESSON = '''
