@@ -30,15 +30,15 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.model.assignment import Assignment, Exercise, SubCheck
-from grader.model.compare import close, same_shape
+from grader.lesson import Assignment, Exercise, SubCheck, arguments, close, same_shape
 
 # A short array of numbers with two decimals, so a counterexample reads well, and a factor.
+# (grader.lesson also has ready strategies for images: images, image_and_kernel, image_and_box.)
 values = hnp.arrays(np.float64, st.integers(1, 8),
                     elements=st.floats(-10, 10).map(lambda x: round(x, 2)))
 factors = st.floats(-5, 5).map(lambda x: round(x, 1))
 # The arguments of scale(values, factor): always a tuple, one value per parameter.
-values_and_factor = st.tuples(values, factors)
+values_and_factor = arguments(values, factors)
 
 ASSIGNMENT = Assignment(
     name="{name}",
