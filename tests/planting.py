@@ -6,7 +6,9 @@ a file in any process it runs in. It records every file in the places the attack
 home and IPython folder, the grading Python's environment and site-packages, and the checkout's
 ``assignments/`` and ``solutions/``. ``left()`` then lists what is new, changed or gone there,
 and the evidence; ``undo()`` removes and restores it, so a failure leaves no planted file behind.
-Compiled bytecode (``__pycache__``) is not compared: the grader writes it for what it imports.
+Compiled bytecode (``__pycache__``) is not compared: the grader writes it for what it imports;
+nor is matplotlib's font list in the grader's home (``.cache/matplotlib``), which the grader's
+own matplotlib keeps there when it draws the class report's figures, as for any user of it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,18 @@ import shutil
 from pathlib import Path
 
 
+def _grader_cache(path: Path) -> bool:
+    """Whether ``path`` is what the grader itself writes for its own use: compiled bytecode, or
+    matplotlib's font list."""
+    return "__pycache__" in path.parts or (
+        path.parent.parts[-2:] == (".cache", "matplotlib") and path.name.startswith("fontlist-"))
+
+
 def _files(root: Path) -> dict[Path, tuple[int, int]]:
-    """Every file under ``root`` but compiled bytecode, with its size and change time."""
+    """Every file under ``root`` but the grader's own caches, with its size and change time."""
     found = {}
     for path in root.rglob("*") if root.is_dir() else []:
-        if "__pycache__" in path.parts or not path.is_file() or path.is_symlink():
+        if _grader_cache(path) or not path.is_file() or path.is_symlink():
             continue
         status = path.stat()
         found[path] = (status.st_size, status.st_mtime_ns)

@@ -144,6 +144,7 @@ def test_each_example_gets_gradescope_results_and_feedback(graded_examples, less
 
 def test_each_example_gets_feedback_html_with_a_picture_for_every_failed_exercise(graded_examples):
     _, out = graded_examples
+    out = out / "convolutions"
     for name, earned in EXPECTED_EXAMPLE_POINTS.items():
         html = (out / name / "feedback.html").read_text()
         assert html.startswith("<!DOCTYPE html>") and f"Feedback for {name}" in html
@@ -156,8 +157,20 @@ def test_each_example_gets_feedback_html_with_a_picture_for_every_failed_exercis
         assert timings["timings"]["pictures"] > 0, name
 
 
+def test_each_pixels_example_gets_a_picture_of_the_failing_input_of_every_failed_exercise(
+        graded_examples):
+    _, out = graded_examples
+    for name, earned in EXPECTED_PIXELS_POINTS.items():
+        html = (out / "pixels" / name / "feedback.html").read_text()
+        sections = html.split("<h2><code>")[1:]
+        for section, points, possible in zip(sections, earned, (3, 3, 2, 2)):
+            if points < possible and "still as handed out" not in section:
+                assert 'src="data:image/svg+xml;base64,' in section, (name, section[:40])
+
+
 def test_the_examples_pictures_show_their_mistakes(graded_examples):
     _, out = graded_examples
+    out = out / "convolutions"
     linus = (out / "linus_flipped_kernel" / "feedback.html").read_text()
     edges = linus.split("Vertical edges")[1].split('class="showcase"')[0]
     assert "largest difference" in edges  # the flipped kernel shows on the photo
@@ -168,13 +181,14 @@ def test_the_examples_pictures_show_their_mistakes(graded_examples):
 
 def test_grading_the_examples_writes_the_class_report_and_its_figures(graded_examples):
     _, out = graded_examples
+    out = out / "convolutions"
     report = (out / "report.html").read_text()
     assert report.count('src="data:image/png;base64,') == 3
     assert sorted(path.name for path in (out / "figures").iterdir()) == [
         "pass_rates.png", "scores.png", "timing.png"]
     text = text_of(report)
     assert "11 submissions; mean score" in text
-    assert "convolve: any kernel (4 of 11)" in text
+    assert "convolve: any kernel (3 of 11)" in text  # the untouched handout is not run: no failure
 
 
 def test_junit_report_has_a_suite_per_submission(graded_examples):
