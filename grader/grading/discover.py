@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model.errors import UsageError
@@ -15,6 +15,9 @@ class Submission:
     id: str
     path: Path  # the notebook; or the folder, when it holds no single notebook to grade
     problem: str = ""  # set when the folder cannot be graded as it is
+    # The notebook's bytes, read where it was found, for grading where the file is not (a
+    # cluster's worker); None: read the file at ``path``.
+    content: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,7 @@ def _grade(
     if submission.problem:
         return _unreadable(submission, assignment, submission.problem, submission.problem)
     try:
-        notebook = read_notebook(submission.path)
+        notebook = read_notebook(submission.path, submission.content)
     except UnreadableNotebook as error:
         return _unreadable(submission, assignment, error.reason, str(error))
     untouched = _untouched(assignment, notebook)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import warnings
 from pathlib import Path
@@ -11,10 +12,16 @@ import nbformat
 from ..model.errors import UnreadableNotebook
 
 
-def read_notebook(path: Path) -> nbformat.NotebookNode:
-    """Read a submission, turning every way a file can fail to be a notebook into one error."""
+def read_notebook(path: Path, content: bytes | None = None) -> nbformat.NotebookNode:
+    """Read a submission, turning every way a file can fail to be a notebook into one error.
+
+    ``content``, if given, is the file's bytes, read elsewhere; ``path`` then only names it.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        if content is None:
+            text = path.read_text(encoding="utf-8")
+        else:  # decoded as read_text decodes a file, newlines included
+            text = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8").read()
     except (OSError, UnicodeDecodeError) as error:
         raise UnreadableNotebook(str(path), f"cannot read the file ({error})") from None
     if not text.strip():
