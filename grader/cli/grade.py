@@ -7,18 +7,23 @@ import dataclasses
 import os
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from ..grading.batch import grade_all
 from ..grading.cache import ResultCache
+from ..grading.connect import Target, parse_target
 from ..grading.discover import Found, find_submissions
+from ..judge.oracle import Oracle
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
 from ..model.results import SubmissionResult
+from ..model.settings import Settings
 from ..output.junit import write_junit
 from ..output.progress import Progress
 from ..output.report import summary_table, write_gradebook, write_submission
 from ..output.stats import exercise_statistics, statistics_table, write_summary
+from .cluster import add_cluster_option, grading_on
 from .options import (
     SOURCES,
     add_grading_options,
@@ -45,8 +50,9 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="regrade every submission, also those graded into --out before from "
                         "the same notebook with the same assignment, grader and settings")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    parser.add_argument("--jobs", type=int, default=None,
                         help="submissions graded at once (default: the number of cores)")
+    add_cluster_option(parser)
     add_grading_options(parser)
 
 
@@ -80,18 +86,42 @@ class _Recorder:
         self.progress.update(result, reused)
 
 
+def _jobs(arguments: argparse.Namespace, target: Target | None) -> int:
+    """Submissions graded at once here; none with a cluster, whose workers say."""
+    if target and arguments.jobs is not None:
+        raise UsageError("--jobs and --cluster do not go together: on a cluster, its workers' "
+                         "threads say how many submissions are graded at once")
+    jobs = arguments.jobs if arguments.jobs is not None else os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    return jobs
+
+
+def _here(jobs: int, assignment: Assignment, settings: Settings, oracle: Oracle):
+    """How to grade with the local pool; says how, for summary.json."""
+
+    def grade(submissions, on_result) -> dict:
+        grade_all(assignment, submissions, settings, jobs, on_result,
+                  use_reference=oracle.mode == "reference")
+        return {"jobs": jobs}
+
+    return grade
+
+
 def run(arguments: argparse.Namespace) -> int:
-    if arguments.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, not {arguments.jobs}")
-    settings = settings_from(arguments)
+    target = parse_target(arguments.cluster) if arguments.cluster else None
+    jobs = _jobs(arguments, target)
+    settings = settings_from(arguments, kernels_here=target is None)
     assignment, oracle = assignment_and_oracle(arguments, settings)
     found = _found(arguments, assignment)
     out = arguments.out
     out.mkdir(parents=True, exist_ok=True)
     total = len(found.submissions)
-    print(f"Grading {total} submission(s) for {assignment.name!r} with {arguments.jobs} job(s), "
-          f"against the {SOURCES[oracle.mode]}...", file=sys.stderr)
-    print(sandbox_line(settings), file=sys.stderr)
+    how = f"on --cluster {target.text}" if target else f"with {jobs} job(s)"
+    print(f"Grading {total} submission(s) for {assignment.name!r} {how}, against the "
+          f"{SOURCES[oracle.mode]}...", file=sys.stderr)
+    if not target:
+        print(sandbox_line(settings), file=sys.stderr)
     started = time.perf_counter()
     cache = ResultCache.for_run(out, assignment, settings, reuse=not arguments.force,
                                 mode=oracle.mode)
@@ -99,21 +129,23 @@ def run(arguments: argparse.Namespace) -> int:
     if kept:
         print(f"{len(kept)} of them are unchanged since they were graded into {out}; their "
               "results are kept (--force regrades them).", file=sys.stderr)
-    record = _Recorder(out, assignment, cache, total)
-    for result in kept:
-        record(result, reused=True)
-    try:
-        grade_all(assignment, pending, settings, arguments.jobs, record,
-                  use_reference=oracle.mode == "reference")
-    finally:
-        record.progress.close()
+    with ExitStack() as stack:
+        grade = (grading_on(stack, target, assignment, settings, oracle, pending) if target
+                 else _here(jobs, assignment, settings, oracle))
+        record = _Recorder(out, assignment, cache, total)
+        for result in kept:
+            record(result, reused=True)
+        try:
+            how_run = grade(pending, record)
+        finally:
+            record.progress.close()
     results, elapsed = record.results, time.perf_counter() - started
     if arguments.junit:
         write_junit(arguments.junit, results)
     print(summary_table(assignment, results))
     print("\n" + statistics_table(exercise_statistics(assignment, results)))
     write_summary(out / "summary.json", assignment, results, {
-        "seconds": round(elapsed, 1), "jobs": arguments.jobs, "graded": len(pending),
+        "seconds": round(elapsed, 1), **how_run, "graded": len(pending),
         "kept_from_earlier_runs": len(kept), "settings": dataclasses.asdict(settings),
     })
     unchanged = f" ({len(kept)} unchanged, not regraded)" if kept else ""

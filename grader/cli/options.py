@@ -52,8 +52,12 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def settings_from(arguments: argparse.Namespace) -> Settings:
-    """The profile the arguments name, with every option they give; refused if out of range."""
+def settings_from(arguments: argparse.Namespace, kernels_here: bool = True) -> Settings:
+    """The profile the arguments name, with every option they give; refused if out of range.
+
+    ``--sandbox on`` is refused now if kernels run on this machine and it has no sandbox; on a
+    cluster, the workers are asked instead.
+    """
     settings = get_profile(arguments.profile)
     changes = {
         option.name: getattr(arguments, option.name)
@@ -69,18 +73,25 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         {flag.name: True for flag in Settings.flags() if getattr(arguments, flag.name, False)}
     )
     settings = settings.replace(**changes)
-    check_mode(settings.sandbox)
+    if kernels_here:
+        check_mode(settings.sandbox)
     return settings
 
 
-def sandbox_line(settings: Settings) -> str:
-    """Whether kernels run in the sandbox, and if not, why, for the run's first lines."""
+def sandbox_line(settings: Settings, reason: str | None = None, where: str = "") -> str:
+    """Whether kernels run in the sandbox, and if not, why, for the run's first lines.
+
+    ``reason`` is why the sandbox cannot run where the kernels run ("" if it can; by default,
+    this machine's), and ``where`` says where that is, such as " on every worker".
+    """
     if settings.sandbox == "off":
-        return "Kernels run without the sandbox (--sandbox off)."
-    reason = unavailable_because()
+        return f"Kernels run without the sandbox{where} (--sandbox off)."
+    reason = unavailable_because() if reason is None else reason
     if reason:
-        return f"Kernels run without the sandbox: {reason}. See the README for what still holds."
-    return "Kernels run in the sandbox: no network, only their own folder, an unprivileged user."
+        return (f"Kernels run without the sandbox{where}: {reason}. See the README for what "
+                "still holds.")
+    return (f"Kernels run in the sandbox{where}: no network, only their own folder, an "
+            "unprivileged user.")
 
 
 def assignment_and_oracle(arguments: argparse.Namespace,
