@@ -70,20 +70,35 @@ def _found(arguments: argparse.Namespace, assignment: Assignment) -> Found:
 
 
 class _Recorder:
-    """Writes each result as it lands: its files, the gradebook so far, the cache, progress."""
+    """Writes each result as it lands: its files, the cache, progress; and the gradebook so far,
+    at most once every ``GRADEBOOK_EVERY`` seconds and when closed, since rewriting it for each
+    result would cost a batch of N submissions time in N squared."""
+
+    GRADEBOOK_EVERY = 1.0
 
     def __init__(self, out: Path, assignment: Assignment, cache: ResultCache, total: int):
         self.out, self.assignment, self.cache = out, assignment, cache
         self.progress = Progress(total)
         self.results: list[SubmissionResult] = []
+        self.written = -self.GRADEBOOK_EVERY  # when the gradebook was last written
 
     def __call__(self, result: SubmissionResult, reused: bool = False) -> None:
         self.results.append(result)
         write_submission(self.out, result)
-        write_gradebook(self.out / "grades.csv", self.assignment, self.results)
         if not reused:
             self.cache.store(result)
+        if time.monotonic() - self.written >= self.GRADEBOOK_EVERY:
+            self._write_gradebook()
         self.progress.update(result, reused)
+
+    def _write_gradebook(self) -> None:
+        write_gradebook(self.out / "grades.csv", self.assignment, self.results)
+        self.written = time.monotonic()
+
+    def close(self) -> None:
+        """Write the gradebook of every result so far; take the progress bar away."""
+        self._write_gradebook()
+        self.progress.close()
 
 
 def _jobs(arguments: argparse.Namespace, target: Target | None) -> int:
@@ -138,7 +153,7 @@ def run(arguments: argparse.Namespace) -> int:
         try:
             how_run = grade(pending, record)
         finally:
-            record.progress.close()
+            record.close()
     results, elapsed = record.results, time.perf_counter() - started
     if arguments.junit:
         write_junit(arguments.junit, results)
