@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from distributed import Client, LocalCluster, get_task_stream
 
-from conftest import NOTEBOOKS, ROOT
+from conftest import NOTEBOOKS, ROOT, folder_with_broken_files
 from grader.cli import main
 from grader.grading.cluster import _outcome
 from grader.grading.connect import PROFILE_OFF, Target, jobqueue_cluster, local_cluster, parse_target
@@ -126,7 +126,7 @@ def test_slurm_jobs_run_one_single_threaded_worker_per_core_without_the_profiler
 # -- judging a worker's facts (no cluster) ---------------------------------------------------
 
 KEY = {"grader code": "a1", "versions": "grader 0.1.0, Python 3.11.7",
-       "expected outputs from": "reference"}
+       "source of expected outputs": "reference"}
 
 
 def facts(**changes) -> Facts:
@@ -140,12 +140,12 @@ def test_a_worker_like_the_client_has_no_problems():
 
 def test_each_difference_of_a_worker_is_named():
     other = facts(key={**KEY, "grader code": "b2", "versions": "grader 0.1.0, Python 3.12.3",
-                       "expected outputs from": "stored outputs"},
+                       "source of expected outputs": "stored outputs"},
                   threads=4, profiling=True, python="3.11.4")
     assert problems(facts(), other, "auto") == [
         "its grader code differs",
         "its versions differ (grader 0.1.0, Python 3.12.3 there, grader 0.1.0, Python 3.11.7 here)",
-        "its expected outputs from differs (stored outputs there, reference here)",
+        "its source of expected outputs differs (stored outputs there, reference here)",
         "it has 4 threads; grading needs one per worker process (dask worker --nthreads 1 "
         "--nworkers N)",
         "Dask's profiler can deadlock it on Python 3.11.4: start it with "
@@ -195,17 +195,7 @@ def bad_folder(cluster, tmp_path_factory):
     """A folder with broken files, graded by the local pool, then twice on the cluster."""
     client, _ = cluster
     folder = tmp_path_factory.mktemp("bad")
-    submissions = folder / "submissions"
-    submissions.mkdir()
-    (submissions / "empty.ipynb").write_text("")
-    (submissions / "not_json.ipynb").write_text("this is { not json")
-    (submissions / "notes.txt").write_text("not a notebook")
-    (submissions / "two_notebooks").mkdir()
-    for name in ("a.ipynb", "b.ipynb"):
-        shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "two_notebooks" / name)
-    shutil.copy(NOTEBOOKS / "kernel_dies.ipynb", submissions / "crashes.ipynb")
-    (submissions / "bob").mkdir()
-    shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "bob" / "whatever.ipynb")
+    submissions = folder_with_broken_files(folder / "submissions")
     common = [str(submissions), "--defs-only", "--cell-timeout", "10"]
     codes = [main([*common, "--out", str(folder / "local"), "--jobs", "2"])]
     streams = []
