@@ -82,7 +82,7 @@ def sandbox_line(settings: Settings, reason: str | None = None, where: str = "")
     """Whether kernels run in the sandbox, and if not, why, for the run's first lines.
 
     ``reason`` is why the sandbox cannot run where the kernels run ("" if it can; by default,
-    this machine's), and ``where`` says where that is, such as " on every worker".
+    this machine's), and ``where`` says where that is, such as " on the workers".
     """
     if settings.sandbox == "off":
         return f"Kernels run without the sandbox{where} (--sandbox off)."

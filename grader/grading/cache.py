@@ -89,7 +89,7 @@ def key_parts(assignment: Assignment, settings: Settings, mode: str = "reference
         "versions": ", ".join(f"{name} {version}" for name, version in versions.items()),
         "settings": _digest([("settings", json.dumps(dataclasses.asdict(settings),
                                                      sort_keys=True).encode())]),
-        "expected outputs from": mode,
+        "source of expected outputs": mode,
     }
 
 

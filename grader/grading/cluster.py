@@ -55,7 +55,7 @@ def check_cluster(cluster: Cluster, assignment: Assignment, settings: Settings, 
     exercises = tuple(exercise.name for exercise in assignment.exercises)
     found = client.run(facts_here, assignment.name, exercises, settings, use_reference,
                        on_error="return")
-    said = [f"worker {address}: cannot run the grader ({type(value).__name__}: {value})"
+    said = [f"worker {address}: cannot run the grader ({value})"
             for address, value in sorted(found.items()) if isinstance(value, BaseException)]
     facts = {address: value for address, value in sorted(found.items())
              if isinstance(value, Facts)}

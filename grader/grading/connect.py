@@ -103,8 +103,7 @@ def connect(target: Target) -> Iterator[Cluster]:
             _submit_jobs(scheduler, target)
             described = f"{target.kind} jobs through dask-jobqueue"
         else:
-            scheduler = target.where
-            described = f"the Dask cluster at {target.where}"
+            scheduler, described = target.where, ""
         try:
             keywords = ({"scheduler_file": target.where} if target.kind == "scheduler file"
                         else {"address": scheduler})
@@ -116,6 +115,7 @@ def connect(target: Target) -> Iterator[Cluster]:
                 f"cannot reach the Dask scheduler of --cluster {target.text}: {error}. Check that "
                 "`dask scheduler` runs there and this machine can reach it."
             ) from None
+        described = described or f"the Dask cluster at {client.scheduler.address}"
         yield Cluster(client, target, described, {
             "target": target.text, "scheduler": client.scheduler.address,
         })

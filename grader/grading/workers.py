@@ -72,14 +72,19 @@ def profiler_can_deadlock(python: str) -> bool:
     return (3, 11) <= version < (3, 11, 9)
 
 
+SHOWN_PARTS = ("versions", "source of expected outputs")  # readable; the other parts are digests
+SINGULAR_PARTS = ("grader code", "source of expected outputs")
+
+
 def problems(expected: Facts, found: Facts, sandbox_mode: str) -> list[str]:
     """How a worker with ``found`` facts would grade otherwise than ``expected``, as clauses."""
     said = []
     for part, value in expected.key.items():
         theirs = found.key.get(part)
         if theirs != value:
+            verb = "differs" if part in SINGULAR_PARTS else "differ"
             shown = f" ({theirs} there, {value} here)" if part in SHOWN_PARTS else ""
-            said.append(f"its {part} differ{'' if part.endswith('s') else 's'}{shown}")
+            said.append(f"its {part} {verb}{shown}")
     if sandbox_mode == "on" and found.sandbox:
         said.append(f"--sandbox on, but {found.sandbox}")
     elif sandbox_mode == "auto" and bool(found.sandbox) != bool(expected.sandbox):
@@ -95,9 +100,6 @@ def problems(expected: Facts, found: Facts, sandbox_mode: str) -> list[str]:
         said.append(f"Dask's profiler can deadlock it on Python {found.python}: start it with "
                     f"{PROFILE_OFF}, or use Python 3.11.9 or newer")
     return said
-
-
-SHOWN_PARTS = ("versions", "expected outputs from")  # readable as they are; the rest are digests
 
 
 @cache
