@@ -16,6 +16,7 @@ import importlib.metadata
 import json
 import platform
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import hypothesis
@@ -39,6 +40,7 @@ def _files(folder: Path) -> list[Path]:
     )
 
 
+@cache  # it looks through every installed distribution
 def _grader_version() -> str:
     """The version of the distribution this grader was installed from, whatever its name."""
     package = __name__.split(".")[0]

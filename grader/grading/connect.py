@@ -29,7 +29,7 @@ from ..model.errors import ClusterError, UsageError
 
 JOBQUEUES = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
 WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
-PROFILE_OFF = "export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False"
+PROFILE_OFF = "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False"  # in a worker's environment
 CONNECT_TIMEOUT = "30s"
 TARGETS = ("a scheduler address (tcp://host:8786), a scheduler file (scheduler.json), local[:N], "
            "or slurm, pbs, sge or lsf[:N]")
@@ -51,7 +51,7 @@ class Cluster:
 
     client: object  # distributed.Client
     target: Target
-    described: str  # "a local Dask cluster of 2 workers"
+    described: str  # "a local Dask cluster"
     record: dict = field(default_factory=dict)  # for summary.json
 
 
@@ -154,7 +154,7 @@ def jobqueue_cluster(target: Target):
     try:
         cluster = getattr(jobqueue, JOBQUEUES[target.kind])(
             processes=cores,  # one worker process per core, each grading one submission
-            job_script_prologue=[*prologue, PROFILE_OFF],
+            job_script_prologue=[*prologue, f"export {PROFILE_OFF}"],
             scheduler_options={"dashboard_address": ":0", **scheduler},
         )
     except ValueError as error:

@@ -29,9 +29,8 @@ from ..model.results import SubmissionResult
 from ..model.settings import Settings
 from .batch import cached_assignment_and_oracle, grade_one
 from .cache import grader_code, key_parts
+from .connect import PROFILE_OFF
 from .discover import Submission
-
-PROFILE_OFF = "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False"
 
 
 @dataclass(frozen=True)
