@@ -141,13 +141,15 @@ def test_a_worker_like_the_client_has_no_problems():
 def test_each_difference_of_a_worker_is_named():
     other = facts(key={**KEY, "grader code": "b2", "versions": "grader 0.1.0, Python 3.12.3",
                        "source of expected outputs": "stored outputs"},
-                  threads=4, profiling=True, python="3.11.4")
+                  threads=4, profiling=True, python="3.11.4", prlimit=False)
     assert problems(facts(), other, "auto") == [
         "its grader code differs",
         "its versions differ (grader 0.1.0, Python 3.12.3 there, grader 0.1.0, Python 3.11.7 here)",
         "its source of expected outputs differs (stored outputs there, reference here)",
         "it has 4 threads; grading needs one per worker process (dask worker --nthreads 1 "
         "--nworkers N)",
+        "`prlimit` is not installed there (util-linux), and setting a kernel's limits without it "
+        "can deadlock a worker",
         "Dask's profiler can deadlock it on Python 3.11.4: start it with "
         "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False, or use Python 3.11.9 or newer",
     ]
@@ -328,10 +330,11 @@ def changed_grader(folder: Path) -> Path:
 
 
 @pytest.mark.kernel
-def test_a_worker_with_other_grader_code_and_no_sandbox_is_refused_before_grading(
+def test_a_worker_with_other_grader_code_and_no_sandbox_or_prlimit_is_refused_before_grading(
     one_notebook, tmp_path, capsys
 ):
     code = changed_grader(tmp_path / "code")
+    # Its PATH has the environment's programs only: no bwrap, no prlimit.
     environment = {**os.environ, "PYTHONPATH": str(code), "PATH": str(Path(sys.executable).parent),
                    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
     dask_command = Path(sys.executable).parent / "dask"
@@ -356,7 +359,8 @@ def test_a_worker_with_other_grader_code_and_no_sandbox_is_refused_before_gradin
     assert error_lines(capsys)[-3:] == [
         "grade: error: the cluster cannot grade as this client would, so nothing was graded:",
         f"  worker {address} on {socket.gethostname()}: its grader code differs; --sandbox on, "
-        f"but {lacking}",
+        f"but {lacking}; `prlimit` is not installed there (util-linux), and setting a kernel's "
+        "limits without it can deadlock a worker",
         FIX,
     ]
     assert not (tmp_path / "out" / "grades.csv").exists()

@@ -4,7 +4,8 @@ A worker grades only if it would grade as the client does. It reports its ``Fact
 the run key (grader code, assignment, reference, versions; see ``cache.key_parts``), whether
 kernels can run in the sandbox there, and what makes a worker unfit to grade (more than one
 thread, since grading one submission takes a process of its own; Dask's profiler on a Python
-where it can deadlock the worker). The client asks every worker before it submits anything (see
+where it can deadlock the worker; no ``prlimit``, without which a kernel's limits would be set
+by Python code between fork and exec, which can deadlock a process with threads). The client asks every worker before it submits anything (see
 ``cluster``), and every task asks again where it runs, so a worker that joins later is held to
 the same. A worker that differs grades nothing: the task returns a ``Refusal``.
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ..kernel.limits import Limits, command_prefix
 from ..kernel.sandbox import unavailable_because
 from ..model.results import SubmissionResult
 from ..model.settings import Settings
@@ -43,6 +45,7 @@ class Facts:
     host: str
     threads: int = 1  # tasks the worker runs at once
     profiling: bool = False  # Dask's statistical profiler samples the worker's threads
+    prlimit: bool = True  # kernels' limits are set by the prlimit command (see ``limits``)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,9 @@ def problems(expected: Facts, found: Facts, sandbox_mode: str) -> list[str]:
     if found.threads > 1:
         said.append(f"it has {found.threads} threads; grading needs one per worker process "
                     "(dask worker --nthreads 1 --nworkers N)")
+    if not found.prlimit:
+        said.append("`prlimit` is not installed there (util-linux), and setting a kernel's "
+                    "limits without it can deadlock a worker")
     if found.profiling and profiler_can_deadlock(found.python):
         said.append(f"Dask's profiler can deadlock it on Python {found.python}: start it with "
                     f"{PROFILE_OFF}, or use Python 3.11.9 or newer")
@@ -106,7 +112,8 @@ def _facts(assignment: str, exercises: tuple[str, ...], settings: Settings,
            use_reference: bool) -> Facts:
     loaded, oracle = cached_assignment_and_oracle(assignment, exercises, use_reference)
     return Facts(key_parts(loaded, settings, oracle.mode), unavailable_because(),
-                 platform.python_version(), socket.gethostname())
+                 platform.python_version(), socket.gethostname(),
+                 prlimit=bool(command_prefix(Limits.from_settings(settings))))
 
 
 def facts_here(assignment: str, exercises: tuple[str, ...], settings: Settings,
