@@ -25,7 +25,6 @@ and at how many workers each would be busy all the time.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
 import statistics
@@ -33,9 +32,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
+import bench
 from bench import ROOT, SOLVED, Watch, _children, _copies, _environment, _tree
 
 TARGET = 1.10  # the cluster's wall time at most this many times the local pool's
@@ -44,17 +44,20 @@ BIN = Path(sys.executable).parent
 
 
 class CPUWatch(Watch):
-    """Adds up the CPU time of every process under the roots while it watches: each one's own
-    time as last seen, sampled every tenth of a second, less what it had used when the watch
-    began. A sandboxed kernel is killed with its sandbox and never waited for, so the time of
-    the processes a run waited for (getrusage) would leave the kernels out."""
+    """Adds up, for each root, the CPU time of every process under it while it watches: each
+    one's own time as last seen, sampled every tenth of a second, less what it had used when
+    the watch began. A sandboxed kernel is killed with its sandbox and never waited for, so the
+    time of the processes a run waited for (getrusage) would leave the kernels out.
 
-    def __init__(self, roots, every: float = 0.1):
-        super().__init__(roots, every)
-        self.first: dict[tuple[int, str], int] = {}
-        self.last: dict[tuple[int, str], int] = {}
+    The roots are the grade process and the processes ``also`` (a scheduler, its workers)."""
+
+    def __init__(self, roots, also: list[int] = (), every: float = 0.1):
+        super().__init__(lambda: [*roots(), *also], every)
+        self.first: dict[tuple[int, int, str], int] = {}  # (root, pid, start time) -> ticks
+        self.last: dict[tuple[int, int, str], int] = {}
 
     def __enter__(self):
+        self.pids = list(self.roots())
         self.sample(_children(), into=self.first)
         return super().__enter__()
 
@@ -63,18 +66,19 @@ class CPUWatch(Watch):
         self.sample(_children())
 
     def sample(self, children, into=None):
-        for root in self.roots():
+        for root in self.pids:
             for pid in _tree(root, children):
                 try:
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
                     continue
-                key = (pid, fields[19])  # a pid and its start time: one process
+                key = (root, pid, fields[19])  # a pid and its start time: one process
                 (self.last if into is None else into)[key] = int(fields[11]) + int(fields[12])
 
-    @property
-    def seconds(self) -> float:
-        return sum(ticks - self.first.get(key, 0) for key, ticks in self.last.items()) / TICK
+    def seconds(self) -> list[float]:
+        """CPU seconds under each root, in the order of the roots."""
+        return [sum(ticks - self.first.get(key, 0) for key, ticks in self.last.items()
+                    if key[0] == root) / TICK for root in self.pids]
 
 
 @contextmanager
@@ -112,24 +116,10 @@ def dask_cluster(work: Path, workers: int = 2):
 
 
 def run_grade(folder: Path, out: Path, *options: str, also: list[int] = ()) -> tuple:
-    """One ``grade`` run: (wall seconds, CPU seconds of it and every process under it, and of
-    each of the processes ``also`` and those under them, total and status by submission)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "grader", str(folder), "--out", str(out), *options],
-        env=_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    started = time.perf_counter()
-    watches = [CPUWatch(lambda pid=pid: [pid]) for pid in [process.pid, *also]]
-    with ExitStack() as stack:
-        for watch in watches:
-            stack.enter_context(watch)
-        _, errors = process.communicate()
-    wall = time.perf_counter() - started
-    if process.returncode != 0:
-        sys.exit(f"grade {' '.join(options)} failed ({process.returncode}):\n{errors}")
-    with open(out / "grades.csv", newline="") as handle:
-        scores = {row["submission"]: (row["total"], row["status"]) for row in csv.DictReader(handle)}
-    return wall, [watch.seconds for watch in watches], scores
+    """One ``grade`` run: (wall seconds, CPU seconds of it and every process under it, then of
+    each of the processes ``also`` and those under them; total and status by submission)."""
+    wall, scores, watch = bench.run_grade(folder, out, None, *options, watch=CPUWatch, also=also)
+    return wall, watch.seconds(), scores
 
 
 def throughput(copies: int, options: list[str], repeat: int, work: Path) -> float:
