@@ -171,12 +171,14 @@ def run_nbconvert(folder: Path, jobs: int) -> tuple[float, int, int]:
     return time.perf_counter() - started, sum(code != 0 for code in codes), watch.peak_worker_rss
 
 
-def run_grade(folder: Path, out: Path, jobs: int, *options: str, watch: type = PoolWatch,
+def run_grade(folder: Path, out: Path, jobs: int | None, *options: str, watch: type = PoolWatch,
               env: dict | None = None, **watching):
-    """One ``grade`` run: (seconds, total and status by submission, what watched it)."""
+    """One ``grade`` run: (seconds, total and status by submission, what watched it).
+
+    ``jobs`` None gives no ``--jobs``, as ``--cluster`` wants."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "grader", str(folder), "--out", str(out), "--jobs", str(jobs),
-         *options],
+        [sys.executable, "-m", "grader", str(folder), "--out", str(out),
+         *(["--jobs", str(jobs)] if jobs else []), *options],
         env=_environment(**(env or {})), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
     )

@@ -1,6 +1,7 @@
 import dataclasses
 import os
 import re
+import shutil
 from html import unescape
 from pathlib import Path
 
@@ -50,3 +51,20 @@ def settings():
 def text_of(html: str) -> str:
     """What a reader of ``html`` sees, as plain text: tags dropped, entities read."""
     return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def folder_with_broken_files(submissions: Path) -> Path:
+    """A folder of submissions of every broken kind, beside a good one and one that crashes:
+    an empty file, a file that is not JSON, a file that is not a notebook, a folder with two
+    notebooks, a notebook whose kernel dies (crashes), and a sub-folder with one (bob)."""
+    submissions.mkdir()
+    (submissions / "empty.ipynb").write_text("")
+    (submissions / "not_json.ipynb").write_text("this is { not json")
+    (submissions / "notes.txt").write_text("not a notebook")
+    (submissions / "two_notebooks").mkdir()
+    for name in ("a.ipynb", "b.ipynb"):
+        shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "two_notebooks" / name)
+    shutil.copy(NOTEBOOKS / "kernel_dies.ipynb", submissions / "crashes.ipynb")
+    (submissions / "bob").mkdir()
+    shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "bob" / "whatever.ipynb")
+    return submissions

@@ -3,7 +3,6 @@
 import csv
 import json
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -14,7 +13,7 @@ import dataclasses
 import nbformat
 import pytest
 
-from conftest import EXAMPLES, NOTEBOOKS, ROOT, needs_sandbox, text_of
+from conftest import EXAMPLES, NOTEBOOKS, ROOT, folder_with_broken_files, needs_sandbox, text_of
 from grader import grade_submission
 from grader.kernel.calls import FunctionCaller, KernelTransport
 from grader.cli import main
@@ -429,17 +428,7 @@ def test_a_call_cut_at_its_sub_check_deadline_times_out_and_the_kernel_goes_on(a
 
 
 def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
-    submissions = tmp_path / "submissions"
-    submissions.mkdir()
-    (submissions / "empty.ipynb").write_text("")
-    (submissions / "not_json.ipynb").write_text("this is { not json")
-    (submissions / "notes.txt").write_text("not a notebook")
-    (submissions / "two_notebooks").mkdir()
-    for name in ("a.ipynb", "b.ipynb"):
-        shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "two_notebooks" / name)
-    shutil.copy(NOTEBOOKS / "kernel_dies.ipynb", submissions / "crashes.ipynb")
-    (submissions / "bob").mkdir()
-    shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "bob" / "whatever.ipynb")
+    submissions = folder_with_broken_files(tmp_path / "submissions")
 
     out = tmp_path / "out"
     assert main([str(submissions), "--out", str(out), "--jobs", "1"]) == 0

@@ -8,13 +8,16 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from ..grading.batch import grade_all
-from ..grading.cache import ResultCache
 from ..grading.by_lesson import LessonBatch, sort_by_lesson
+from ..grading.cache import ResultCache
+from ..grading.connect import Target, parse_target
 from ..grading.discover import Found, Submission
 from ..grading.intake import take_in
+from ..judge.oracle import Oracle
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
 from ..model.lessons import Installed, installed_lessons, load_assignment
@@ -25,6 +28,7 @@ from ..output.junit import write_junit
 from ..output.progress import Progress
 from ..output.report import summary_table, write_gradebook, write_submission
 from ..output.stats import exercise_statistics, statistics_table, write_summary
+from .cluster import add_cluster_option, grading_on
 from .options import (
     SOURCES,
     add_grading_options,
@@ -53,8 +57,9 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="regrade every submission, also those graded into --out before from "
                         "the same notebook with the same assignment, grader and settings")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    parser.add_argument("--jobs", type=int, default=None,
                         help="submissions graded at once (default: the number of cores)")
+    add_cluster_option(parser)
     add_grading_options(parser)
 
 
@@ -77,71 +82,118 @@ def _found(arguments: argparse.Namespace, installed: Installed, scratch: Path) -
 
 
 class _Recorder:
-    """Writes each result as it lands: its files, the gradebook so far, the cache, progress."""
+    """Writes each result as it lands: its files, the cache, progress; and the gradebook so far,
+    at most once every ``GRADEBOOK_EVERY`` seconds and when closed, since rewriting it for each
+    result would cost a batch of N submissions time in N squared."""
+
+    GRADEBOOK_EVERY = 1.0
 
     def __init__(self, out: Path, assignment: Assignment, cache: ResultCache,
                  submissions: tuple[Submission, ...]):
         self.out, self.assignment, self.cache = out, assignment, cache
         self.roster = {submission.id: submission.roster for submission in submissions}
-        total = len(submissions)
-        self.progress = Progress(total)
+        self.progress = Progress(len(submissions))
         self.results: list[SubmissionResult] = []
+        self.written = -self.GRADEBOOK_EVERY  # when the gradebook was last written
 
     def __call__(self, result: SubmissionResult, reused: bool = False) -> None:
         self.results.append(result)
         write_submission(self.out, result)
-        write_gradebook(self.out / "grades.csv", self.assignment, self.results, self.roster)
         if not reused:
             self.cache.store(result)
+        if time.monotonic() - self.written >= self.GRADEBOOK_EVERY:
+            self._write_gradebook()
         self.progress.update(result, reused)
+
+    def _write_gradebook(self) -> None:
+        write_gradebook(self.out / "grades.csv", self.assignment, self.results, self.roster)
+        self.written = time.monotonic()
+
+    def close(self) -> None:
+        """Write the gradebook of every result so far; take the progress bar away."""
+        self._write_gradebook()
+        self.progress.close()
+
+
+def _jobs(arguments: argparse.Namespace, target: Target | None) -> int:
+    """Submissions graded at once here; none with a cluster, whose workers say."""
+    if target and arguments.jobs is not None:
+        raise UsageError("--jobs and --cluster do not go together: on a cluster, its workers' "
+                         "threads say how many submissions are graded at once")
+    jobs = arguments.jobs if arguments.jobs is not None else os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    return jobs
+
+
+def _here(jobs: int, assignment: Assignment, settings: Settings, oracle: Oracle):
+    """How to grade with the local pool; says how, for summary.json."""
+
+    def grade(submissions, on_result) -> dict:
+        grade_all(assignment, submissions, settings, jobs, on_result,
+                  use_reference=oracle.mode == "reference")
+        return {"jobs": jobs}
+
+    return grade
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """What every lesson of one ``grade`` run shares."""
+
+    arguments: argparse.Namespace
+    settings: Settings
+    target: Target | None
+    jobs: int
 
 
 def run(arguments: argparse.Namespace) -> int:
-    if arguments.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, not {arguments.jobs}")
-    settings = settings_from(arguments)
+    target = parse_target(arguments.cluster) if arguments.cluster else None
+    jobs = _jobs(arguments, target)
+    settings = settings_from(arguments, kernels_here=target is None)
     if arguments.assignment:
         load_assignment(arguments.assignment)  # a lesson that is not there is refused first
     installed = installed_lessons()
     with tempfile.TemporaryDirectory(prefix="grade-submissions-") as scratch:
-        return _grade_found(arguments, settings, installed, Path(scratch))
+        return _grade_found(_Run(arguments, settings, target, jobs), installed, Path(scratch))
 
 
-def _grade_found(arguments: argparse.Namespace, settings: Settings, installed: Installed,
-                 scratch: Path) -> int:
-    found = _found(arguments, installed, scratch)
-    batches = sort_by_lesson(found.submissions, installed, arguments.assignment)
+def _grade_found(this: _Run, installed: Installed, scratch: Path) -> int:
+    found = _found(this.arguments, installed, scratch)
+    batches = sort_by_lesson(found.submissions, installed, this.arguments.assignment)
     several = len(batches) > 1
     if several:
         counts = ", ".join(f"{b.lesson} ({len(b.submissions)})" for b in batches)
         print(f"These submissions answer {len(batches)} lessons: {counts}. Each lesson is graded "
-              f"into a folder of its own under {arguments.out}.", file=sys.stderr)
+              f"into a folder of its own under {this.arguments.out}.", file=sys.stderr)
     codes, results = [], []
     for number, batch in enumerate(batches):
-        out = arguments.out / batch.lesson if several else arguments.out
+        out = this.arguments.out / batch.lesson if several else this.arguments.out
         if batch.assignment is None:
             print(f"{len(batch.submissions)} submission(s) answer the lesson {batch.lesson!r}, "
                   f"which cannot be loaded, and were not graded: {batch.problem}",
                   file=sys.stderr)
             codes.append(EXIT_GRADER_FAILED)
             continue
-        code, graded = _grade_lesson(arguments, settings, batch, out, first=number == 0)
+        code, graded = _grade_lesson(this, batch, out, first=number == 0)
         codes.append(code)
         results += graded
-    if arguments.junit:
-        write_junit(arguments.junit, results)
+    if this.arguments.junit:
+        write_junit(this.arguments.junit, results)
     return max(codes)
 
 
-def _grade_lesson(arguments: argparse.Namespace, settings: Settings, batch: LessonBatch,
-                  out: Path, first: bool) -> tuple[int, list[SubmissionResult]]:
+def _grade_lesson(this: _Run, batch: LessonBatch, out: Path,
+                  first: bool) -> tuple[int, list[SubmissionResult]]:
     """Grade one lesson's submissions into ``out``: the exit code, and the results."""
+    arguments, settings, target = this.arguments, this.settings, this.target
     assignment, oracle = assignment_and_oracle(arguments, settings, batch.assignment)
     out.mkdir(parents=True, exist_ok=True)
     total = len(batch.submissions)
-    print(f"Grading {total} submission(s) for {assignment.name!r} with {arguments.jobs} job(s), "
-          f"against the {SOURCES[oracle.mode]}...", file=sys.stderr)
-    if first:
+    how = f"on --cluster {target.text}" if target else f"with {this.jobs} job(s)"
+    print(f"Grading {total} submission(s) for {assignment.name!r} {how}, against the "
+          f"{SOURCES[oracle.mode]}...", file=sys.stderr)
+    if first and not target:
         print(sandbox_line(settings), file=sys.stderr)
     started = time.perf_counter()
     cache = ResultCache.for_run(out, assignment, settings, reuse=not arguments.force,
@@ -150,19 +202,21 @@ def _grade_lesson(arguments: argparse.Namespace, settings: Settings, batch: Less
     if kept:
         print(f"{len(kept)} of them are unchanged since they were graded into {out}; their "
               "results are kept (--force regrades them).", file=sys.stderr)
-    record = _Recorder(out, assignment, cache, batch.submissions)
-    for result in kept:
-        record(result, reused=True)
-    try:
-        grade_all(assignment, pending, settings, arguments.jobs, record,
-                  use_reference=oracle.mode == "reference")
-    finally:
-        record.progress.close()
+    with ExitStack() as stack:
+        grade = (grading_on(stack, target, assignment, settings, oracle, pending) if target
+                 else _here(this.jobs, assignment, settings, oracle))
+        record = _Recorder(out, assignment, cache, batch.submissions)
+        for result in kept:
+            record(result, reused=True)
+        try:
+            how_run = grade(pending, record)
+        finally:
+            record.close()
     results, elapsed = record.results, time.perf_counter() - started
     print(summary_table(assignment, results))
     print("\n" + statistics_table(exercise_statistics(assignment, results)))
     write_summary(out / "summary.json", assignment, results, {
-        "seconds": round(elapsed, 1), "jobs": arguments.jobs, "graded": len(pending),
+        "seconds": round(elapsed, 1), **how_run, "graded": len(pending),
         "kept_from_earlier_runs": len(kept), "settings": dataclasses.asdict(settings),
     })
     report = write_class_report(out, assignment, results)

@@ -70,8 +70,12 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def settings_from(arguments: argparse.Namespace) -> Settings:
-    """The profile the arguments name, with every option they give; refused if out of range."""
+def settings_from(arguments: argparse.Namespace, kernels_here: bool = True) -> Settings:
+    """The profile the arguments name, with every option they give; refused if out of range.
+
+    ``--sandbox on`` is refused now if kernels run on this machine and it has no sandbox; on a
+    cluster, the workers are asked instead.
+    """
     settings = get_profile(arguments.profile)
     changes = {
         option.name: getattr(arguments, option.name)
@@ -87,15 +91,24 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         {flag.name: True for flag in Settings.flags() if getattr(arguments, flag.name, False)}
     )
     settings = settings.replace(**changes)
-    check_mode(settings.sandbox)
+    if kernels_here:
+        check_mode(settings.sandbox)
     return settings
 
 
-def sandbox_line(settings: Settings) -> str:
-    """Which sandbox kernels run in (root, rootless or none), and if none, why and the fix."""
-    found = availability()
+def sandbox_line(settings: Settings, reason: str | None = None, where: str = "") -> str:
+    """Which sandbox kernels run in (root, rootless or none), and if none, why and the fix.
+
+    For kernels that run elsewhere (a cluster's workers), ``reason`` says why the sandbox cannot
+    run there ("" when it can) and ``where`` says where that is, such as " on the workers".
+    """
     if settings.sandbox == "off":
-        return "Sandbox: none (--sandbox off). See the README for what still holds."
+        return f"Sandbox{where}: none (--sandbox off). See the README for what still holds."
+    if reason is not None:
+        if reason:
+            return f"Sandbox{where}: none, since {reason}. See the README for what still holds."
+        return f"Sandbox{where}: yes. Each kernel runs with no network, seeing only its own folder."
+    found = availability()
     if found.kind is None:  # the command comes last, to be copied whole
         fix = f" To fix this, run: {found.fix}" if found.fix else ""
         return f"Sandbox: none, since {found.reason}. See the README for what still holds.{fix}"

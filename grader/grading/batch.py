@@ -24,12 +24,12 @@ from .pipeline import grade_submission
 
 
 @cache
-def _assignment_and_oracle(name: str, exercises: tuple[str, ...], use_reference: bool):
+def cached_assignment_and_oracle(name: str, exercises: tuple[str, ...], use_reference: bool):
     assignment = load_assignment(name).only(exercises)
     return assignment, make_oracle(assignment, use_reference)
 
 
-def _grader_error(assignment: Assignment, submission: Submission, what: str) -> SubmissionResult:
+def grader_error(assignment: Assignment, submission: Submission, what: str) -> SubmissionResult:
     message = f"The grader failed on this submission ({what}); please report it."
     return SubmissionResult(
         submission.id, str(submission.path), "grader error",
@@ -49,11 +49,11 @@ def grade_one(
     Workers receive the assignment's name and chosen exercises rather than the assignment (its
     strategies do not pickle); they load it, and its reference, once per process.
     """
-    assignment, oracle = _assignment_and_oracle(assignment_name, exercises, use_reference)
+    assignment, oracle = cached_assignment_and_oracle(assignment_name, exercises, use_reference)
     try:
         return grade_submission(submission, assignment, settings, oracle)
     except Exception:
-        return _grader_error(assignment, submission, traceback.format_exc(limit=-3).strip())
+        return grader_error(assignment, submission, traceback.format_exc(limit=-3).strip())
 
 
 def grade_all(
@@ -100,7 +100,7 @@ def _results(assignment, submissions, settings, jobs, use_reference) -> Iterator
                     except BrokenProcessPool:
                         crashed.append(submission)
                     except Exception as error:
-                        yield _grader_error(assignment, submission, repr(error))
+                        yield grader_error(assignment, submission, repr(error))
         pending = crashed
     for submission in pending:
-        yield _grader_error(assignment, submission, "its worker process died twice")
+        yield grader_error(assignment, submission, "its worker process died twice")

@@ -16,6 +16,7 @@ import importlib.metadata
 import json
 import platform
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import hypothesis
@@ -40,6 +41,7 @@ def _files(folder: Path) -> list[Path]:
     )
 
 
+@cache  # it looks through every installed distribution
 def _grader_version() -> str:
     """The version of the distribution this grader was installed from, whatever its name."""
     package = __name__.split(".")[0]
@@ -51,34 +53,57 @@ def _grader_version() -> str:
     return "unknown"
 
 
+def _digest(parts: Iterable[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for label, data in parts:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:20]
+
+
+def grader_code() -> str:
+    """A digest of the grader's own code."""
+    return _digest(
+        (f"grader/{path.relative_to(GRADER_FOLDER)}", path.read_bytes())
+        for path in _files(GRADER_FOLDER) if path.suffix == ".py"
+    )
+
+
+def key_parts(assignment: Assignment, settings: Settings, mode: str = "reference") -> dict[str, str]:
+    """Everything besides the notebook that can change how it is graded, part by part.
+
+    Each part is a digest, or the text itself where it is short, so that two processes that
+    should grade alike (a client and a cluster's worker) can say in which part they differ.
+    ``mode`` is where expected outputs come from (see ``oracle``).
+    """
+    files = [(f"assignment/{path.relative_to(assignment.folder)}", path.read_bytes())
+             for path in _files(assignment.folder)]
+    checks = [[e.name, [c.name for c in e.checks]] for e in assignment.exercises]
+    reference = assignment.reference_files().module
+    versions = {"grader": _grader_version(), "Python": platform.python_version(),
+                "hypothesis": hypothesis.__version__, "numpy": numpy.__version__}
+    return {
+        "assignment files": _digest([*files, ("exercises", json.dumps(checks).encode())]),
+        "reference solutions": (
+            _digest([("reference", reference.read_bytes())])
+            if reference and reference.is_file() else "none"
+        ),
+        "grader code": grader_code(),
+        "versions": ", ".join(f"{name} {version}" for name, version in versions.items()),
+        "settings": _digest([("settings", json.dumps(dataclasses.asdict(settings),
+                                                     sort_keys=True).encode())]),
+        "source of expected outputs": mode,
+    }
+
+
 def run_key(assignment: Assignment, settings: Settings, mode: str = "reference") -> str:
     """A hash of everything besides the notebook that can change how it is graded.
 
     ``mode`` is where expected outputs come from (see ``oracle``): a result graded against the
     reference is not reused for a run against the stored outputs, nor the other way round.
     """
-    digest = hashlib.sha256()
-
-    def add(label: str, data: bytes) -> None:
-        digest.update(f"{label}\0{len(data)}\0".encode())
-        digest.update(data)
-
-    for path in _files(assignment.folder):
-        add(f"assignment/{path.relative_to(assignment.folder)}", path.read_bytes())
-    reference = assignment.reference_files().module
-    if reference and reference.is_file():
-        add("reference", reference.read_bytes())
-    for path in _files(GRADER_FOLDER):
-        if path.suffix == ".py":
-            add(f"grader/{path.relative_to(GRADER_FOLDER)}", path.read_bytes())
-    version = _grader_version()
-    versions = [version, platform.python_version(), hypothesis.__version__, numpy.__version__]
-    add("versions", json.dumps(versions).encode())
-    checks = [[e.name, [c.name for c in e.checks]] for e in assignment.exercises]
-    add("exercises", json.dumps(checks).encode())
-    add("settings", json.dumps(dataclasses.asdict(settings), sort_keys=True).encode())
-    add("mode", mode.encode())
-    return digest.hexdigest()[:20]
+    parts = key_parts(assignment, settings, mode)
+    return _digest([("parts", json.dumps(parts, sort_keys=True).encode())])
 
 
 def _content_key(submission: Submission) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..kernel.notebook import SUFFIXES
@@ -27,6 +27,9 @@ class Submission:
     folder: Path | None = None  # the student's own folder: its files are beside the notebook
     # What the course platform says of the student, as gradebook columns: (column, value)
     roster: tuple[tuple[str, str], ...] = ()
+    # The notebook's bytes, read where it was found, for grading where the file is not (a
+    # cluster's worker); None: read the file at ``path``.
+    content: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

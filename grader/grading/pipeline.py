@@ -218,7 +218,7 @@ def _grade(
     if submission.problem:
         return _unreadable(submission, assignment, submission.problem, submission.problem)
     try:
-        prepared = without_installs(read_notebook(submission.path))
+        prepared = without_installs(read_notebook(submission.path, submission.content))
     except UnreadableNotebook as error:
         return _unreadable(submission, assignment, error.reason, str(error))
     notebook = prepared.notebook

@@ -9,6 +9,7 @@ cost no more than one without.
 
 from __future__ import annotations
 
+import io
 import json
 import warnings
 from collections.abc import Mapping
@@ -22,9 +23,13 @@ SUFFIXES = (".ipynb", ".py")  # what a submission's file may be
 MAX_BYTES = 256 * 1024**2  # larger files are not read (a notebook with its outputs cleared is small)
 
 
-def read_notebook(path: Path) -> nbformat.NotebookNode:
-    """Read a submission, turning every way a file can fail to be a notebook into one error."""
-    text = _text(path)
+def read_notebook(path: Path, content: bytes | None = None) -> nbformat.NotebookNode:
+    """Read a submission, turning every way a file can fail to be a notebook into one error.
+
+    ``content``, if given, is the file's bytes, read elsewhere (a cluster's worker gets them so);
+    ``path`` then only names it.
+    """
+    text = _text(path, content)
     if path.suffix == ".py":
         return _from_script(path, text)
     try:
@@ -58,15 +63,18 @@ def notebook_content(path: Path) -> Mapping:
     return content if isinstance(content, dict) else {}
 
 
-def _text(path: Path) -> str:
+def _text(path: Path, content: bytes | None = None) -> str:
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if content is None else len(content)
         if size > MAX_BYTES:
             raise UnreadableNotebook(
                 str(path), f"the file is {size / 1024**2:.0f} MiB, more than the "
                 f"{MAX_BYTES // 1024**2} MiB the grader reads; clear its outputs (Edit > Clear "
                 "All Outputs) and submit it again")
-        text = path.read_text(encoding="utf-8")
+        if content is None:
+            text = path.read_text(encoding="utf-8")
+        else:  # decoded as read_text decodes a file, newlines included
+            text = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8").read()
     except (OSError, UnicodeDecodeError) as error:
         raise UnreadableNotebook(str(path), f"cannot read the file ({error})") from None
     if not text.strip():

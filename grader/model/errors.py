@@ -13,6 +13,10 @@ class UsageError(GraderError):
     """The command was asked for something that cannot be done (bad path, unknown option value)."""
 
 
+class ClusterError(GraderError):
+    """A Dask cluster cannot grade as this machine would: unreachable, or a worker that differs."""
+
+
 class AssignmentError(GraderError):
     """An assignment folder is missing or does not define what the grader needs."""
 

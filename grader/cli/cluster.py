@@ -1,0 +1,62 @@
+"""``grade --cluster TARGET``: grading on a Dask cluster, from the command line's side.
+
+The cluster is reached (or started) only when a submission needs a kernel, so that grading a
+folder again in which nothing changed submits nothing and starts no jobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from ..grading import batch
+from ..grading.cluster import check_cluster, grade_on_cluster
+from ..grading.connect import TARGETS, Target, connect, waiting_line
+from ..grading.discover import Submission
+from ..judge.oracle import Oracle
+from ..model.assignment import Assignment
+from ..model.settings import Settings
+from .options import sandbox_line
+
+Grade = Callable[[list[Submission], Callable], dict]  # grades, and says how, for summary.json
+
+
+def add_cluster_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cluster", default=None, metavar="TARGET",
+        help=f"grade on a Dask cluster instead of here: {TARGETS} (through dask-jobqueue, as "
+        "Dask's configuration says). Needs pip install -e \".[cluster]\" (\".[hpc]\" for the "
+        "batch systems); see the README, 'Grading on a cluster'",
+    )
+
+
+def grading_on(stack: ExitStack, target: Target, assignment: Assignment, settings: Settings,
+               oracle: Oracle, pending: list[Submission]) -> Grade:
+    """How to grade ``pending`` on ``target``: connected and checked now, with the run's lines
+    said, if any of them needs a kernel; ``stack`` disconnects (and stops what was started)."""
+    use_reference = oracle.mode == "reference"
+    cluster, expected = None, None
+    if any(not submission.problem for submission in pending):
+        cluster = stack.enter_context(connect(target))
+        if not cluster.client.nthreads():
+            print(waiting_line(cluster), file=sys.stderr)
+            cluster.client.wait_for_workers(1)
+        expected = check_cluster(cluster, assignment, settings, oracle.mode, use_reference)
+        print(f"On {cluster.described}: {cluster.record['workers']} worker(s) with "
+              f"{cluster.record['threads']} thread(s) in all.", file=sys.stderr)
+        print(sandbox_line(settings, expected.sandbox, " on the workers"), file=sys.stderr)
+
+    def grade(submissions: list[Submission], on_result: Callable) -> dict:
+        # A folder that is not one notebook needs no kernel: it is graded here.
+        here = [submission for submission in submissions if submission.problem]
+        batch.grade_all(assignment, here, settings, 1, on_result, use_reference)
+        if cluster:
+            there = [submission for submission in submissions if not submission.problem]
+            grade_on_cluster(cluster, assignment, there, settings, expected, on_result,
+                             use_reference)
+        return {"jobs": None,
+                "cluster": cluster.record if cluster else {"target": target.text, "workers": 0}}
+
+    return grade
