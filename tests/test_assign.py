@@ -151,13 +151,13 @@ def test_assign_reports_a_strategy_that_draws_no_tuple_without_grading(tiny_solv
 def test_assign_reports_a_reference_that_raises_without_grading(tiny_solved, graded, capsys):
     notebook = nbformat.read(tiny_solved, as_version=4)
     notebook.cells[4].source = notebook.cells[4].source.replace(
-        "return int(np.sum(values))", "return int(values)")
+        "return int(np.sum(values))", "return int(values.total())")
     nbformat.write(notebook, tiny_solved)
     assert main(["assign", str(tiny_solved)]) == 1
     _, err = outputs(capsys)
     assert len(err) == 2
     assert err[0].startswith("grade assign: tiny: sum_all: sum: the reference solutions.tiny.sum_all "
-                             "raised TypeError: ")
+                             "raised AttributeError: ")
     assert err[0].endswith("fix the reference, or draw only inputs it is meant for")
     assert graded == []
 
