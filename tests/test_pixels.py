@@ -12,7 +12,10 @@ import nbformat
 import pytest
 
 from conftest import ROOT
+from grader import grade_submission
 from grader.cli import main
+from grader.grading.discover import Submission
+from grader.grading import pipeline
 from grader.judge.freeze import stale_checks
 from grader.judge.stored import load_examples
 from grader.model.lessons import available_assignments, load_assignment
@@ -94,6 +97,37 @@ def test_the_data_file_is_a_small_rgb_photo(pixels):
     assert (pixels.folder / "DATA.md").is_file()
 
 
+def handout_with_cell(pixels, source: str) -> nbformat.NotebookNode:
+    """The handout as it is, with one more code cell at its end."""
+    handout = nbformat.read(pixels.folder / pixels.notebook, as_version=4)
+    handout.cells.append(nbformat.v4.new_code_cell(source))
+    return handout
+
+
+TO_GRAYSCALE = (
+    "import numpy as np\n\n"
+    "def to_grayscale(image):\n"
+    "    return image @ np.array([0.299, 0.587, 0.114])\n"
+)
+
+
+def test_a_stub_left_as_handed_out_is_not_untouched_when_another_cell_defines_the_function(
+        pixels):
+    notebook = handout_with_cell(pixels, TO_GRAYSCALE)
+    assert pipeline.untouched_exercises(pixels, notebook) == {"crop", "brightness", "adjust_brightness"}
+
+
+@pytest.mark.parametrize("source", [
+    "def helper():\n    def to_grayscale(image):\n        return image",  # not at top level
+    "%time\ndef to_grayscale(image):\n    return image",  # does not parse
+    "print(to_grayscale)",  # uses it, does not define it
+])
+def test_a_stub_left_as_handed_out_stays_untouched_when_no_other_cell_defines_it_at_top_level(
+        pixels, source):
+    notebook = handout_with_cell(pixels, source)
+    assert "to_grayscale" in pipeline.untouched_exercises(pixels, notebook)
+
+
 # -- in real kernels -----------------------------------------------------------------------------
 
 
@@ -129,3 +163,15 @@ def test_in_notebook_check_recognises_the_pixels_functions(tmp_path, pixels):
     ), tmp_path)
     assert printed == "10 10 ['to_grayscale', 'crop', 'brightness', 'adjust_brightness']\n"
     assert "Expected outputs come from the outputs stored with the assignment" in shown
+
+
+@pytest.mark.kernel
+def test_a_function_written_in_a_new_cell_beside_the_untouched_stub_earns_its_points(
+        tmp_path, pixels, settings):
+    path = tmp_path / "own_cell.ipynb"
+    nbformat.write(handout_with_cell(pixels, TO_GRAYSCALE), path)
+    result = grade_submission(Submission("own_cell", path), pixels, settings)
+    assert result.status == "graded"
+    assert result.exercise("to_grayscale").points == 3
+    assert result.exercise("to_grayscale").problem == ""
+    assert "still as handed out" in result.exercise("crop").problem

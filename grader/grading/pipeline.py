@@ -12,6 +12,7 @@ kernel is left out. Only if a restart loses its kernel too is the status "kernel
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import time
 from collections.abc import Iterable
@@ -223,7 +224,7 @@ def _grade(
         return _unreadable(submission, assignment, error.reason, str(error))
     notebook = prepared.notebook
     own = own_files(submission.folder, submission.path)
-    untouched = _untouched(assignment, notebook)
+    untouched = untouched_exercises(assignment, notebook)
     graded = [exercise.name for exercise in assignment.checking_order()]
     sliced = keep_definitions(notebook, graded) if settings.defs_only else None
 
@@ -268,10 +269,38 @@ def _unreadable(submission: Submission, assignment: Assignment, reason: str,
                             all_not_checked(assignment, reason), message=message)
 
 
-def _untouched(assignment: Assignment, notebook: nbformat.NotebookNode) -> set[str]:
-    """The exercises whose cell is still exactly as handed out."""
-    sources = {cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"}
-    return {name for name, source in _handout_cells(assignment).items() if source in sources}
+def untouched_exercises(assignment: Assignment, notebook: nbformat.NotebookNode) -> set[str]:
+    """The exercises whose cell is still exactly as handed out, and that no other code cell
+    defines: a student may keep the stub and write the function in a cell of their own."""
+    sources = [cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"]
+    return {
+        name for name, stub in _handout_cells(assignment).items()
+        if stub in sources and not any(_defines(source, name) for source in sources
+                                       if source != stub)
+    }
+
+
+def _defines(source: str, name: str) -> bool:
+    """Whether the cell binds ``name`` at its top level: ``def``, assignment or import.
+    A cell that does not parse (IPython syntax, a typo) defines nothing here."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound = {statement.name}
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            bound = {alias.asname or alias.name.split(".")[0] for alias in statement.names}
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            bound = {node.id for target in targets for node in ast.walk(target)
+                     if isinstance(node, ast.Name)}
+        else:
+            continue
+        if name in bound:
+            return True
+    return False
 
 
 def _first_messages(execution: Execution, checked: Checked) -> list[str]:
