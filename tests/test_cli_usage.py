@@ -100,6 +100,33 @@ def test_without_solutions_other_max_examples_is_refused_before_grading(tmp_path
     ]
 
 
+def two_lessons(folder):
+    """A folder with a notebook of each lesson (empty, named in its metadata), convolutions first."""
+    for name, lesson in (("a", "convolutions"), ("b", "pixels")):
+        (folder / f"{name}.ipynb").write_text(f'{{"metadata": {{"grader": {{"lesson": "{lesson}"}}}}}}')
+    return folder
+
+
+def test_an_exercise_the_second_lesson_lacks_is_refused_before_the_first_is_graded(
+        tmp_path, capsys):
+    assert main([str(two_lessons(tmp_path)), "--exercise", "convolve"]) == 2
+    assert error_lines(capsys) == [
+        "grade: error: for the lesson 'pixels': no exercise named convolve; choose from "
+        "to_grayscale, crop, brightness, adjust_brightness. These submissions answer 2 lessons "
+        "(convolutions, pixels): grade one at a time with --lesson NAME"
+    ]
+    assert not (tmp_path / "grades").exists()
+
+
+def test_without_solutions_other_max_examples_in_a_mixed_run_names_the_lesson(tmp_path, capsys):
+    assert main([str(two_lessons(tmp_path)), "--without-solutions", "--max-examples", "30"]) == 2
+    assert error_lines(capsys) == [
+        "grade: error: for the lesson 'convolutions': without the reference solutions only the "
+        "stored inputs can be checked: use --max-examples 100. These submissions answer 2 "
+        "lessons (convolutions, pixels): grade one at a time with --lesson NAME"
+    ]
+
+
 def test_autograder_for_a_lesson_not_installed_is_a_usage_error(tmp_path, capsys):
     assert main(["autograder", "--lesson", "nope", "--out", str(tmp_path / "a.zip")]) == 2
     (line,) = error_lines(capsys)

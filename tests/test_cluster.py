@@ -13,7 +13,10 @@ import signal
 import socket
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import dask
 import dask_jobqueue  # noqa: F401 (adds its defaults to Dask's config before a test changes it)
@@ -21,13 +24,18 @@ import nbformat
 import pytest
 from distributed import Client, LocalCluster, get_task_stream
 
+import grader.cli.cluster
 from conftest import NOTEBOOKS, ROOT, folder_with_broken_files
 from grader.cli import main
 from grader.grading.cluster import _outcome
-from grader.grading.connect import PROFILE_OFF, Target, jobqueue_cluster, local_cluster, parse_target
+from grader.grading.connect import (
+    PROFILE_OFF, Cluster, Target, jobqueue_cluster, local_cluster, parse_target,
+)
 from grader.grading.discover import Submission
 from grader.grading.workers import Facts, Job, Refusal, grade_here, problems, profiler_can_deadlock
+from grader.judge.exercises import all_not_checked
 from grader.model.errors import ClusterError, UsageError
+from grader.model.results import SubmissionResult
 from grader.model.settings import PROFILES
 
 FIX = ("Install the same grader, assignments and packages on every machine of the cluster as "
@@ -121,6 +129,69 @@ def test_slurm_jobs_run_one_single_threaded_worker_per_core_without_the_profiler
     assert " --nthreads 1 " in script and " --nworkers 4 " in script
     assert script.index("module load python") < script.index(PROFILE_OFF) < script.index(
         "distributed.cli.dask_worker")
+
+
+class PretendCluster:
+    """Stands in for ``connect``, ``check_cluster`` and ``grade_on_cluster`` in ``grade``: counts
+    the connections, grades each submission to an empty "graded" result, and raises ``fails``
+    when asked to grade that lesson."""
+
+    def __init__(self, monkeypatch, fails: str = ""):
+        self.connections, self.graded, self.fails = [], [], fails
+        monkeypatch.setattr(grader.cli.cluster, "connect", self.connect)
+        monkeypatch.setattr(grader.cli.cluster, "check_cluster", self.check)
+        monkeypatch.setattr(grader.cli.cluster, "grade_on_cluster", self.grade)
+
+    @contextmanager
+    def connect(self, target):
+        self.connections.append(target)
+        yield Cluster(SimpleNamespace(nthreads=lambda: {"worker": 1}), target, "a pretend cluster",
+                      {"target": target.text})
+
+    def check(self, cluster, *arguments):
+        cluster.record.update({"workers": 1, "threads": 1})
+        return facts()
+
+    def grade(self, cluster, assignment, submissions, settings, expected, on_result, *rest):
+        if assignment.name == self.fails:
+            raise ClusterError("lost the Dask scheduler (pretend)")
+        for submission in submissions:
+            self.graded.append((assignment.name, submission.id))
+            on_result(SubmissionResult(submission.id, str(submission.path), "graded",
+                                       all_not_checked(assignment, "pretend")))
+
+
+@pytest.fixture
+def two_lessons(tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", folder / "ada.ipynb")
+    shutil.copy(ROOT / "solutions" / "pixels-solved.ipynb", folder / "frances.ipynb")
+    return folder
+
+
+def junit_suites(path: Path) -> list[str]:
+    return sorted(suite.get("name") for suite in ET.parse(path).getroot().iter("testsuite"))
+
+
+def test_a_run_of_two_lessons_connects_to_the_cluster_once(two_lessons, tmp_path, monkeypatch):
+    pretend = PretendCluster(monkeypatch)
+    junit = tmp_path / "junit.xml"
+    assert main([str(two_lessons), "--out", str(tmp_path / "out"), "--junit", str(junit),
+                 "--cluster", "tcp://pretend:8786"]) == 0
+    assert pretend.connections == [parse_target("tcp://pretend:8786")]
+    assert pretend.graded == [("convolutions", "ada"), ("pixels", "frances")]
+    assert junit_suites(junit) == ["ada", "frances"]
+
+
+def test_a_cluster_lost_in_the_second_lesson_keeps_the_first_lessons_junit(
+        two_lessons, tmp_path, monkeypatch, capsys):
+    PretendCluster(monkeypatch, fails="pixels")
+    junit = tmp_path / "junit.xml"
+    assert main([str(two_lessons), "--out", str(tmp_path / "out"), "--junit", str(junit),
+                 "--cluster", "tcp://pretend:8786"]) == 2
+    assert error_lines(capsys)[-1] == "grade: error: lost the Dask scheduler (pretend)"
+    assert junit_suites(junit) == ["ada"]
 
 
 # -- judging a worker's facts (no cluster) ---------------------------------------------------

@@ -1,7 +1,8 @@
 """``grade --cluster TARGET``: grading on a Dask cluster, from the command line's side.
 
 The cluster is reached (or started) only when a submission needs a kernel, so that grading a
-folder again in which nothing changed submits nothing and starts no jobs.
+folder again in which nothing changed submits nothing and starts no jobs; once reached, it serves
+every lesson of the run, each checked on the workers before its submissions are sent.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from contextlib import ExitStack
 
 from ..grading import batch
 from ..grading.cluster import check_cluster, grade_on_cluster
-from ..grading.connect import TARGETS, Target, connect, waiting_line
+from ..grading.connect import TARGETS, Cluster, Target, connect, waiting_line
 from ..grading.discover import Submission
 from ..judge.oracle import Oracle
 from ..model.assignment import Assignment
@@ -32,17 +33,32 @@ def add_cluster_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def grading_on(stack: ExitStack, target: Target, assignment: Assignment, settings: Settings,
-               oracle: Oracle, pending: list[Submission]) -> Grade:
-    """How to grade ``pending`` on ``target``: connected and checked now, with the run's lines
-    said, if any of them needs a kernel; ``stack`` disconnects (and stops what was started)."""
+class ClusterLink:
+    """The run's one connection to ``target``, made when a submission first needs a kernel and
+    kept for every lesson of the run; ``stack`` disconnects (and stops what was started)."""
+
+    def __init__(self, stack: ExitStack, target: Target):
+        self.stack, self.target = stack, target
+        self.cluster: Cluster | None = None
+
+    def __call__(self) -> Cluster:
+        if self.cluster is None:
+            cluster = self.stack.enter_context(connect(self.target))
+            if not cluster.client.nthreads():
+                print(waiting_line(cluster), file=sys.stderr)
+                cluster.client.wait_for_workers(1)
+            self.cluster = cluster
+        return self.cluster
+
+
+def grading_on(link: ClusterLink, assignment: Assignment, settings: Settings, oracle: Oracle,
+               pending: list[Submission]) -> Grade:
+    """How to grade ``pending`` on the cluster ``link`` reaches: connected (if not yet) and
+    checked for this lesson now, with the run's lines said, if any of them needs a kernel."""
     use_reference = oracle.mode == "reference"
     cluster, expected = None, None
     if any(not submission.problem for submission in pending):
-        cluster = stack.enter_context(connect(target))
-        if not cluster.client.nthreads():
-            print(waiting_line(cluster), file=sys.stderr)
-            cluster.client.wait_for_workers(1)
+        cluster = link()
         expected = check_cluster(cluster, assignment, settings, oracle.mode, use_reference)
         print(f"On {cluster.described}: {cluster.record['workers']} worker(s) with "
               f"{cluster.record['threads']} thread(s) in all.", file=sys.stderr)
@@ -57,6 +73,7 @@ def grading_on(stack: ExitStack, target: Target, assignment: Assignment, setting
             grade_on_cluster(cluster, assignment, there, settings, expected, on_result,
                              use_reference)
         return {"jobs": None,
-                "cluster": cluster.record if cluster else {"target": target.text, "workers": 0}}
+                "cluster": dict(cluster.record) if cluster
+                else {"target": link.target.text, "workers": 0}}
 
     return grade

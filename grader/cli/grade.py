@@ -28,7 +28,7 @@ from ..output.junit import write_junit
 from ..output.progress import Progress
 from ..output.report import summary_table, write_gradebook, write_submission
 from ..output.stats import exercise_statistics, statistics_table, write_summary
-from .cluster import add_cluster_option, grading_on
+from .cluster import ClusterLink, add_cluster_option, grading_on
 from .options import (
     SOURCES,
     add_grading_options,
@@ -161,33 +161,60 @@ def run(arguments: argparse.Namespace) -> int:
 def _grade_found(this: _Run, installed: Installed, scratch: Path) -> int:
     found = _found(this.arguments, installed, scratch)
     batches = sort_by_lesson(found.submissions, installed, this.arguments.assignment)
+    lessons = _resolved(this, batches)  # every option checked for every lesson before grading
     several = len(batches) > 1
     if several:
         counts = ", ".join(f"{b.lesson} ({len(b.submissions)})" for b in batches)
         print(f"These submissions answer {len(batches)} lessons: {counts}. Each lesson is graded "
               f"into a folder of its own under {this.arguments.out}.", file=sys.stderr)
     codes, results = [], []
-    for number, batch in enumerate(batches):
-        out = this.arguments.out / batch.lesson if several else this.arguments.out
-        if batch.assignment is None:
-            print(f"{len(batch.submissions)} submission(s) answer the lesson {batch.lesson!r}, "
-                  f"which cannot be loaded, and were not graded: {batch.problem}",
-                  file=sys.stderr)
-            codes.append(EXIT_GRADER_FAILED)
-            continue
-        code, graded = _grade_lesson(this, batch, out, first=number == 0)
-        codes.append(code)
-        results += graded
-    if this.arguments.junit:
-        write_junit(this.arguments.junit, results)
+    with ExitStack() as stack:
+        link = ClusterLink(stack, this.target) if this.target else None
+        for batch, chosen in lessons:
+            out = this.arguments.out / batch.lesson if several else this.arguments.out
+            if chosen is None:
+                print(f"{len(batch.submissions)} submission(s) answer the lesson "
+                      f"{batch.lesson!r}, which cannot be loaded, and were not graded: "
+                      f"{batch.problem}", file=sys.stderr)
+                codes.append(EXIT_GRADER_FAILED)
+                continue
+            code, graded = _grade_lesson(this, batch, chosen, out, link, first=not results)
+            codes.append(code)
+            results += graded
+            if this.arguments.junit:  # after each lesson, so a later lesson's failure loses none
+                write_junit(this.arguments.junit, results)
     return max(codes)
 
 
-def _grade_lesson(this: _Run, batch: LessonBatch, out: Path,
-                  first: bool) -> tuple[int, list[SubmissionResult]]:
+def _resolved(this: _Run, batches: list[LessonBatch]
+              ) -> list[tuple[LessonBatch, tuple[Assignment, Oracle] | None]]:
+    """Each batch with its assignment cut to ``--exercise`` and its source of expected outputs
+    (None for a lesson that cannot be loaded); refused now if an option does not fit a lesson,
+    before any lesson is graded."""
+    resolved = []
+    for batch in batches:
+        if batch.assignment is None:
+            resolved.append((batch, None))
+            continue
+        try:
+            chosen = assignment_and_oracle(this.arguments, this.settings, batch.assignment)
+        except UsageError as error:
+            if len(batches) == 1:
+                raise
+            names = ", ".join(b.lesson for b in batches)
+            raise UsageError(
+                f"for the lesson {batch.lesson!r}: {error}. These submissions answer "
+                f"{len(batches)} lessons ({names}): grade one at a time with --lesson NAME"
+            ) from None
+        resolved.append((batch, chosen))
+    return resolved
+
+
+def _grade_lesson(this: _Run, batch: LessonBatch, chosen: tuple[Assignment, Oracle], out: Path,
+                  link: ClusterLink | None, first: bool) -> tuple[int, list[SubmissionResult]]:
     """Grade one lesson's submissions into ``out``: the exit code, and the results."""
     arguments, settings, target = this.arguments, this.settings, this.target
-    assignment, oracle = assignment_and_oracle(arguments, settings, batch.assignment)
+    assignment, oracle = chosen
     out.mkdir(parents=True, exist_ok=True)
     total = len(batch.submissions)
     how = f"on --cluster {target.text}" if target else f"with {this.jobs} job(s)"
@@ -202,16 +229,15 @@ def _grade_lesson(this: _Run, batch: LessonBatch, out: Path,
     if kept:
         print(f"{len(kept)} of them are unchanged since they were graded into {out}; their "
               "results are kept (--force regrades them).", file=sys.stderr)
-    with ExitStack() as stack:
-        grade = (grading_on(stack, target, assignment, settings, oracle, pending) if target
-                 else _here(this.jobs, assignment, settings, oracle))
-        record = _Recorder(out, assignment, cache, batch.submissions)
-        for result in kept:
-            record(result, reused=True)
-        try:
-            how_run = grade(pending, record)
-        finally:
-            record.close()
+    grade = (grading_on(link, assignment, settings, oracle, pending) if link
+             else _here(this.jobs, assignment, settings, oracle))
+    record = _Recorder(out, assignment, cache, batch.submissions)
+    for result in kept:
+        record(result, reused=True)
+    try:
+        how_run = grade(pending, record)
+    finally:
+        record.close()
     results, elapsed = record.results, time.perf_counter() - started
     print(summary_table(assignment, results))
     print("\n" + statistics_table(exercise_statistics(assignment, results)))
