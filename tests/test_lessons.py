@@ -9,6 +9,7 @@ import textwrap
 import nbformat
 import pytest
 
+import grader.grading.by_lesson
 from conftest import ROOT
 from grader.grading.by_lesson import sort_by_lesson
 from grader.grading.discover import Submission
@@ -111,6 +112,21 @@ def test_a_batch_no_notebook_of_which_can_be_recognised_asks_for_the_lesson(less
     with pytest.raises(UsageError) as error:
         sort_by_lesson((Submission("empty", empty),), lessons)
     assert str(error.value).endswith("say which with --assignment, one of convolutions, pixels")
+
+
+@pytest.mark.parametrize("installed, requested", [("one", None), ("two", "convolutions")])
+def test_with_one_lesson_installed_or_named_no_notebook_is_read_to_sort_them(
+        lessons, tmp_path, monkeypatch, installed, requested):
+    def refuse(path):
+        raise AssertionError(f"{path} was read to sort it")
+
+    monkeypatch.setattr(grader.grading.by_lesson, "notebook_content", refuse)
+    if installed == "one":
+        lessons = Installed(lessons.lessons[:1], {})
+    ada = write(tmp_path / "ada.ipynb", notebook("def crop(image): pass", lesson="pixels"))
+    [batch] = sort_by_lesson((ada, Submission("bob", tmp_path / "bob.ipynb")), lessons, requested)
+    assert (batch.lesson, [s.id for s in batch.submissions]) == ("convolutions", ["ada", "bob"])
+    assert batch.assignment.name == "convolutions"
 
 
 def installed_with(folder):

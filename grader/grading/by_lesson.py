@@ -41,16 +41,18 @@ def sort_by_lesson(submissions: tuple[Submission, ...], installed: Installed,
                    requested: str | None = None) -> list[LessonBatch]:
     """The submissions grouped by lesson, lessons in order of name.
 
-    With ``requested`` every submission is graded for that lesson, recognised or not.
+    With ``requested``, or when only one lesson is installed (and none is broken), every
+    submission is graded for that lesson, recognised or not, and no notebook is read here.
     """
     if requested:
         return [LessonBatch(requested, submissions, load_assignment(requested))]
+    if len(installed.lessons) == 1 and not installed.broken:
+        only = installed.lessons[0]
+        return [LessonBatch(only.name, submissions, only)]
     lessons = {submission: _lesson_of(submission, installed) for submission in submissions}
     counts = Counter(lesson for lesson in lessons.values() if lesson)
     if counts:
         fallback = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
-    elif len(installed.lessons) == 1 and not installed.broken:
-        fallback = installed.lessons[0].name
     else:
         names = ", ".join(installed.names()) or "none"
         raise UsageError(
