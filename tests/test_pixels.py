@@ -13,6 +13,7 @@ import pytest
 
 from conftest import ROOT
 from grader import grade_submission
+from grader.cli import check as check_command
 from grader.cli import main
 from grader.grading.discover import Submission
 from grader.grading import pipeline
@@ -126,6 +127,12 @@ def test_a_stub_left_as_handed_out_stays_untouched_when_no_other_cell_defines_it
         pixels, source):
     notebook = handout_with_cell(pixels, source)
     assert "to_grayscale" in pipeline.untouched_exercises(pixels, notebook)
+
+
+def test_check_gives_a_notebook_its_folder_but_never_the_reference_solutions_folder(
+        pixels, tmp_path):
+    assert check_command._own_folder(tmp_path / "hw.ipynb", pixels) == tmp_path
+    assert check_command._own_folder(SOLVED, pixels) is None
 
 
 # -- in real kernels -----------------------------------------------------------------------------

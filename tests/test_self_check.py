@@ -57,6 +57,22 @@ def test_check_exits_two_when_the_notebook_cannot_be_read(tmp_path, capsys):
     )
 
 
+def test_check_gives_the_notebook_the_files_beside_it_as_grading_a_folder_does(
+        tmp_path, capsys):
+    (tmp_path / "mine.py").write_text((ROOT / "solutions" / "pixels.py").read_text())
+    notebook = nbformat.v4.new_notebook(metadata={"grader": {"lesson": "pixels"}})
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("Test fixture: the pixels functions, imported from "
+                                      "`mine.py` beside this notebook. Expected: full marks."),
+        nbformat.v4.new_code_cell("from mine import adjust_brightness, brightness, crop, "
+                                  "to_grayscale"),
+    ]
+    nbformat.write(notebook, tmp_path / "hw.ipynb")
+    code, out, _ = checked(capsys, tmp_path / "hw.ipynb")
+    assert code == 0, out
+    assert "**Score: 10 / 10**" in out
+
+
 def test_check_writes_junit_with_one_case_per_sub_check(tmp_path, capsys):
     report = tmp_path / "junit.xml"
     code, _, _ = checked(capsys, NOTEBOOKS / "flipped_kernel_defs_only.ipynb", "--junit", report)

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..grading.discover import Submission
 from ..grading.pipeline import grade_submission
 from ..kernel.notebook import read_notebook
+from ..model.assignment import Assignment
 from ..model.errors import UnreadableNotebook, UsageError
 from ..model.lessons import choose_lesson
 from ..output.html import feedback_page
@@ -39,6 +40,16 @@ def build(parser: argparse.ArgumentParser) -> None:
     add_grading_options(parser)
 
 
+def _own_folder(path: Path, assignment: Assignment) -> Path | None:
+    """The notebook's folder: its files (a helper module, a data file) are there when it runs,
+    as a student's folder's are in grading. Not the reference solutions' folder, whose files
+    never enter a student's kernel."""
+    hidden = [package.resolve() for package in assignment.reference_files().packages]
+    if any(path.resolve().parent.is_relative_to(package) for package in hidden):
+        return None
+    return path.parent
+
+
 def run(arguments: argparse.Namespace) -> int:
     settings = settings_from(arguments)
     path = arguments.notebook
@@ -53,7 +64,8 @@ def run(arguments: argparse.Namespace) -> int:
     assignment, oracle = assignment_and_oracle(arguments, settings, lesson)
     print(f"Checking {path} against the {SOURCES[oracle.mode]}...", file=sys.stderr)
     print(sandbox_line(settings), file=sys.stderr)
-    result = grade_submission(Submission(path.stem, path), assignment, settings, oracle)
+    submission = Submission(path.stem, path, folder=_own_folder(path, assignment))
+    result = grade_submission(submission, assignment, settings, oracle)
     if arguments.junit:
         write_junit(arguments.junit, [result])
     if arguments.html:
