@@ -27,12 +27,14 @@ from distributed import Client, LocalCluster, get_task_stream
 import grader.cli.cluster
 from conftest import NOTEBOOKS, ROOT, folder_with_broken_files
 from grader.cli import main
-from grader.grading.cluster import _outcome
+from grader.grading.cluster import _outcome, _with_content
 from grader.grading.connect import (
     PROFILE_OFF, Cluster, Target, jobqueue_cluster, local_cluster, parse_target,
 )
 from grader.grading.discover import Submission
-from grader.grading.workers import Facts, Job, Refusal, grade_here, problems, profiler_can_deadlock
+from grader.grading.workers import (
+    Facts, Job, Refusal, facts_here, grade_here, problems, profiler_can_deadlock, unpacked,
+)
 from grader.judge.exercises import all_not_checked
 from grader.model.errors import ClusterError, UsageError
 from grader.model.results import SubmissionResult
@@ -192,6 +194,33 @@ def test_a_cluster_lost_in_the_second_lesson_keeps_the_first_lessons_junit(
                  "--cluster", "tcp://pretend:8786"]) == 2
     assert error_lines(capsys)[-1] == "grade: error: lost the Dask scheduler (pretend)"
     assert junit_suites(junit) == ["ada"]
+
+
+def student_folder(folder: Path) -> Submission:
+    """A student's folder: a notebook whose pixels functions come from ``mine.py`` beside it,
+    a data file in a sub-folder, and a link (which is never followed)."""
+    folder.mkdir()
+    (folder / "mine.py").write_text((ROOT / "solutions" / "pixels.py").read_text())
+    (folder / "data").mkdir()
+    (folder / "data" / "numbers.txt").write_text("1 2 3")
+    (folder / "elsewhere").symlink_to("/etc/hostname")
+    notebook = nbformat.v4.new_notebook(metadata={"grader": {"lesson": "pixels"}})
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("Test fixture: the pixels functions, imported from "
+                                      "`mine.py` beside this notebook. Expected: full marks."),
+        nbformat.v4.new_code_cell("from mine import adjust_brightness, brightness, crop, "
+                                  "to_grayscale\nassert open('data/numbers.txt').read() == '1 2 3'"),
+    ]
+    nbformat.write(notebook, folder / "hw.ipynb")
+    return Submission("hw", folder / "hw.ipynb", folder=folder)
+
+
+def test_a_task_carries_the_students_own_files_and_the_worker_puts_them_back(tmp_path):
+    sent = _with_content(student_folder(tmp_path / "student"))
+    there = unpacked(sent, tmp_path / "worker")
+    assert sorted(relative for _, relative in there.own.files) == ["data/numbers.txt", "mine.py"]
+    assert (tmp_path / "worker" / "data" / "numbers.txt").read_text() == "1 2 3"
+    assert there.own.left_out == ("elsewhere",)
 
 
 # -- judging a worker's facts (no cluster) ---------------------------------------------------
@@ -388,6 +417,21 @@ def test_a_worker_that_differs_grades_nothing(cluster, tmp_path):
         f"worker {refusal.worker} cannot grade as this client would: its grader code differs. "
         f"{FIX} The results graded so far are kept."
     )
+
+
+@pytest.mark.kernel
+def test_a_worker_grades_with_the_students_own_files_though_it_cannot_see_their_folder(
+        cluster, tmp_path):
+    client, _ = cluster
+    sent = _with_content(student_folder(tmp_path / "student"))
+    shutil.rmtree(tmp_path / "student")  # the worker has only what the task carries
+    settings = PROFILES["quick"]
+    exercises = ("to_grayscale", "crop", "brightness", "adjust_brightness")
+    job = Job("pixels", exercises, settings, True, facts_here("pixels", exercises, settings, True))
+    result = client.submit(grade_here, job, sent, pure=False).result()
+    assert (result.status, result.cell_failures, result.score) == ("graded", (), 10)
+    assert result.message == ("Some files beside the notebook were not there when it ran (links, "
+                              "or more than the 256 MiB the grader copies): elsewhere.")
 
 
 def changed_grader(folder: Path) -> Path:

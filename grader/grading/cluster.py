@@ -2,8 +2,9 @@
 
 This process, the client, keeps everything that lasts: the cache, the gradebook, the feedback
 and the progress (``on_result`` writes them, as with the local pool in ``batch``). Each task
-carries one submission's bytes to a worker, so the workers need no view of the submissions'
-folder, and brings back its small result record.
+carries one submission's bytes to a worker, its notebook's and those of the student's own files
+beside it (see ``kernel.own_files``), so the workers need no view of the submissions' folder, and
+brings back its small result record.
 
 - Nothing is submitted until every worker has said it grades as this client would (see
   ``workers``): the same run key, part by part, and the same sandbox status; each task checks
@@ -25,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
+from ..kernel.own_files import own_files
 from ..model.assignment import Assignment
 from ..model.errors import ClusterError
 from ..model.results import SubmissionResult
@@ -32,7 +34,7 @@ from ..model.settings import Settings
 from .batch import grade_one, grader_error
 from .cache import grader_code, key_parts
 from .connect import Cluster
-from .discover import Submission
+from .discover import Carried, Submission
 from .workers import Facts, Job, Refusal, facts_here, grade_here, prepare_scheduler, problems
 
 FIX = ("Install the same grader, assignments and packages on every machine of the cluster as "
@@ -112,11 +114,16 @@ class _Room:
 
 
 def _with_content(submission: Submission) -> Submission | None:
-    """The submission with its notebook's bytes, or None if it needs no worker (no file to read)."""
+    """The submission with its notebook's bytes and its own files', or None if it needs no
+    worker (no file to read)."""
     if submission.problem:
         return None
+    own = own_files(submission.folder, submission.path)
     try:
-        return dataclasses.replace(submission, content=submission.path.read_bytes())
+        carried = Carried(tuple((relative, source.read_bytes()) for source, relative in own.files),
+                          own.left_out)
+        return dataclasses.replace(submission, content=submission.path.read_bytes(),
+                                   carried=carried)
     except OSError:
         return None
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..kernel.notebook import SUFFIXES
+from ..kernel.own_files import OwnFiles
 from ..model.errors import GraderError, UsageError
 
 SKIPPED_FOLDERS = {".ipynb_checkpoints", "__pycache__"}
@@ -30,6 +31,19 @@ class Submission:
     # The notebook's bytes, read where it was found, for grading where the file is not (a
     # cluster's worker); None: read the file at ``path``.
     content: bytes | None = field(default=None, repr=False, compare=False)
+    # The student's own files, read where they were found, on their way to a cluster's worker.
+    carried: Carried | None = field(default=None, repr=False, compare=False)
+    # The student's own files where they are not in ``folder`` (the worker wrote the carried
+    # ones to a folder of its own); None: those in ``folder`` (see ``kernel.own_files``).
+    own: OwnFiles | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A student's own files as bytes, to grade where their folder cannot be read."""
+
+    files: tuple[tuple[str, bytes], ...] = ()  # (path relative to the folder, its bytes)
+    left_out: tuple[str, ...] = ()  # as ``OwnFiles.left_out`` says
 
 
 @dataclass(frozen=True)

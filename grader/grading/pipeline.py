@@ -223,7 +223,8 @@ def _grade(
     except UnreadableNotebook as error:
         return _unreadable(submission, assignment, error.reason, str(error))
     notebook = prepared.notebook
-    own = own_files(submission.folder, submission.path)
+    own = (submission.own if submission.own is not None
+           else own_files(submission.folder, submission.path))
     untouched = untouched_exercises(assignment, notebook)
     graded = [exercise.name for exercise in assignment.checking_order()]
     sliced = keep_definitions(notebook, graded) if settings.defs_only else None

@@ -9,7 +9,9 @@ by Python code between fork and exec, which can deadlock a process with threads)
 ``cluster``), and every task asks again where it runs, so a worker that joins later is held to
 the same. A worker that differs grades nothing: the task returns a ``Refusal``.
 
-Kernels' working folders, and the jupyter files of kernels outside the sandbox, go under the
+The student's own files a task carries are written to a folder of the task's own, from which they
+are copied beside the notebook as in local grading (see ``kernel.own_files``). That folder,
+kernels' working folders, and the jupyter files of kernels outside the sandbox, go under the
 worker's own local directory: if the worker is killed, the next worker started there removes
 them with the rest of that directory.
 """
@@ -26,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from ..kernel.limits import Limits, command_prefix
+from ..kernel.own_files import OwnFiles
 from ..kernel.sandbox import unavailable_because
 from ..model.results import SubmissionResult
 from ..model.settings import Settings
@@ -147,7 +150,22 @@ def grade_here(job: Job, submission: Submission) -> SubmissionResult | Refusal:
     if said:
         return Refusal(f"{worker.address} on {found.host}", tuple(said))
     _use_local_directory(worker.local_directory)
-    return grade_one(job.assignment, job.exercises, submission, job.settings, job.use_reference)
+    with tempfile.TemporaryDirectory(prefix="own-files-") as folder:
+        submission = unpacked(submission, Path(folder))
+        return grade_one(job.assignment, job.exercises, submission, job.settings,
+                         job.use_reference)
+
+
+def unpacked(submission: Submission, folder: Path) -> Submission:
+    """The submission with the own files it carries written into ``folder``, for its kernel."""
+    if submission.carried is None:
+        return submission
+    for relative, content in submission.carried.files:
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_bytes(content)
+    files = tuple((folder / relative, relative) for relative, _ in submission.carried.files)
+    own = OwnFiles(files, submission.carried.left_out)
+    return dataclasses.replace(submission, carried=None, own=own)
 
 
 def prepare_scheduler(dask_scheduler=None) -> str:
