@@ -65,13 +65,11 @@ def grading_on(link: ClusterLink, assignment: Assignment, settings: Settings, or
         print(sandbox_line(settings, expected.sandbox, " on the workers"), file=sys.stderr)
 
     def grade(submissions: list[Submission], on_result: Callable) -> dict:
-        # A folder that is not one notebook needs no kernel: it is graded here.
-        here = [submission for submission in submissions if submission.problem]
-        batch.grade_all(assignment, here, settings, 1, on_result, use_reference)
-        if cluster:
-            there = [submission for submission in submissions if not submission.problem]
-            grade_on_cluster(cluster, assignment, there, settings, expected, on_result,
+        if cluster:  # it grades here what needs no kernel, such as a folder of two notebooks
+            grade_on_cluster(cluster, assignment, submissions, settings, expected, on_result,
                              use_reference)
+        else:  # none needs a kernel
+            batch.grade_all(assignment, submissions, settings, 1, on_result, use_reference)
         return {"jobs": None,
                 "cluster": dict(cluster.record) if cluster
                 else {"target": link.target.text, "workers": 0}}
