@@ -52,23 +52,23 @@ def write(path, nb):
 
 def test_the_lesson_in_the_metadata_wins_over_the_functions_defined(lessons):
     nb = notebook("def convolve(image, kernel): pass", lesson="pixels")
-    assert recognise(nb, lessons.lessons) == "pixels"
+    assert recognise(nb, lessons) == "pixels"
 
 
 def test_without_metadata_the_lesson_whose_functions_are_defined_most_is_chosen(lessons):
     nb = notebook("def crop(image): pass\ndef convolve(image, kernel): pass",
                   "%matplotlib inline\ndef brightness(image): pass")
-    assert recognise(nb, lessons.lessons) == "pixels"
+    assert recognise(nb, lessons) == "pixels"
 
 
 def test_a_tie_or_no_function_of_any_lesson_is_not_recognised(lessons):
-    assert recognise(notebook("def convolve(image, kernel): pass"), lessons.lessons) == ""
-    assert recognise(notebook("x = 1"), lessons.lessons) == ""
+    assert recognise(notebook("def convolve(image, kernel): pass"), lessons) == ""
+    assert recognise(notebook("x = 1"), lessons) == ""
 
 
 def test_metadata_naming_a_lesson_not_installed_falls_back_to_the_functions(lessons):
     nb = notebook("def template_match(image, template): pass", lesson="gone")
-    assert recognise(nb, lessons.lessons) == "convolutions"
+    assert recognise(nb, lessons) == "convolutions"
 
 
 def test_only_top_level_functions_of_cells_that_parse_count():

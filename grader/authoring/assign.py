@@ -23,10 +23,9 @@ from ..model.errors import UsageError
 from ..model.lessons import (
     METADATA_KEY,
     available_assignments,
-    best_match,
-    defined_functions,
     installed_lessons,
     lesson_in_metadata,
+    recognise,
 )
 from ..model.settings import Settings
 from .handout import exercise_cell_numbers, make_handout
@@ -41,8 +40,7 @@ def lesson_for(solved: nbformat.NotebookNode, requested: str | None, path: Path)
     if requested and named and requested != named:
         raise UsageError(f"{path} names the lesson {named!r} in its metadata, not {requested!r}: "
                          "leave out --lesson, or change the notebook's metadata")
-    name = requested or named or best_match(defined_functions(solved),
-                                            installed_lessons().lessons)
+    name = requested or named or recognise(solved, installed_lessons())
     if not name:
         raise UsageError(f"cannot tell which lesson {path} is for (its metadata names none, and "
                          "it defines no installed lesson's functions): say which with --lesson "

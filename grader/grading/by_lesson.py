@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..kernel.notebook import notebook_content
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
-from ..model.lessons import Installed, lesson_in_metadata, load_assignment, recognise
+from ..model.lessons import Installed, load_assignment, recognise
 from .discover import Submission
 
 
@@ -28,13 +28,8 @@ class LessonBatch:
 
 
 def _lesson_of(submission: Submission, installed: Installed) -> str:
-    """The lesson the submission answers: a loadable one it is recognised as, or the one its
-    metadata names if that one cannot be loaded, or ""."""
-    notebook = {} if submission.problem else notebook_content(submission.path)
-    named = lesson_in_metadata(notebook)
-    if named in installed.broken:
-        return named
-    return recognise(notebook, installed.lessons)
+    """The lesson the submission answers (see ``lessons.recognise``), or ""."""
+    return recognise({} if submission.problem else notebook_content(submission.path), installed)
 
 
 def sort_by_lesson(submissions: tuple[Submission, ...], installed: Installed,

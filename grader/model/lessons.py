@@ -135,17 +135,17 @@ def defined_functions(notebook: Mapping) -> set[str]:
     return names
 
 
-def recognise(notebook: Mapping, lessons: Iterable[Assignment]) -> str:
-    """The lesson ``notebook`` answers, of ``lessons``, or "" if it cannot tell.
+def recognise(notebook: Mapping, installed: Installed) -> str:
+    """The installed lesson ``notebook`` answers, or "" if it cannot tell.
 
-    The lesson its metadata names, if that is one of them; else the one whose graded functions
-    it defines the most of, if exactly one defines the most.
+    The lesson its metadata names, if that one is installed (also if it cannot be loaded, so
+    that its reason can be said); else the loadable one whose graded functions it defines the
+    most of, if exactly one defines the most.
     """
-    lessons = list(lessons)
     named = lesson_in_metadata(notebook)
-    if named in {lesson.name for lesson in lessons}:
+    if named in installed.broken or named in installed.names():
         return named
-    return best_match(defined_functions(notebook), lessons)
+    return best_match(defined_functions(notebook), installed.lessons)
 
 
 def best_match(names: Iterable[str], lessons: Iterable[Assignment]) -> str:
@@ -188,10 +188,6 @@ def choose_lesson(requested: str | None, notebook: Mapping | None = None,
     recognised = ""
     if not requested:
         installed = installed_lessons()
-        if notebook is not None:
-            named = lesson_in_metadata(notebook)
-            recognised = named if named in installed.broken else recognise(
-                notebook, installed.lessons)
-        else:
-            recognised = best_match(names, installed.lessons)
+        recognised = (recognise(notebook, installed) if notebook is not None
+                      else best_match(names, installed.lessons))
     return load_assignment(assignment_name(requested, how_to_say, recognised))
