@@ -13,9 +13,10 @@ from hypothesis.extra import numpy as hnp
 
 from grader.authoring.definition import GRADEBOOK_COLUMNS
 from grader.authoring.validate import validate
+import grader.cli.options
 from grader.cli import main
 from grader.model.compare import Mismatch
-from grader.model.lessons import available_assignments, load_assignment
+from grader.model.lessons import Installed, available_assignments, load_assignment
 from grader.output.report import gradebook_header
 from lessons import tiny, tiny_solved  # noqa: F401  (fixtures)
 
@@ -29,6 +30,14 @@ def test_validate_command_exits_zero_and_says_so_for_a_sound_lesson(capsys):
     assert main(["validate", "convolutions"]) == 0
     assert capsys.readouterr().out == (
         "convolutions: its handout, definition, reference and stored outputs agree.\n")
+
+
+def test_validate_command_names_a_lesson_that_cannot_be_loaded_and_exits_one(
+        monkeypatch, capsys):
+    monkeypatch.setattr(grader.cli.options, "installed_lessons",
+                        lambda: Installed((), {"broken": "why it cannot be loaded"}))
+    assert main(["validate"]) == 1
+    assert capsys.readouterr() == ("", "broken: why it cannot be loaded\n")
 
 
 def test_validate_command_prints_each_problem_and_exits_one(tiny, capsys):

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from ..authoring.validate import validate
-from ..model.lessons import installed_lessons, load_assignment
+from .options import chosen_lessons
 
 USAGE = "grade validate [NAME]"
 SUMMARY = "check that a lesson's handout, definition, reference and stored outputs agree"
@@ -27,12 +27,8 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    if arguments.name:
-        lessons, broken = [load_assignment(arguments.name)], {}
-    else:
-        installed = installed_lessons()
-        lessons, broken = list(installed.lessons), dict(installed.broken)
-    problems = [f"{name}: {why}" for name, why in broken.items()]
+    lessons, broken = chosen_lessons(arguments.name)  # says on stderr why each broken one is
+    problems = []
     for assignment in lessons:
         found = validate(assignment)
         problems += [f"{assignment.name}: {problem}" for problem in found]
@@ -41,4 +37,4 @@ def run(arguments: argparse.Namespace) -> int:
                   "agree.")
     for problem in problems:
         print(problem, file=sys.stderr)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return EXIT_PROBLEMS if problems or broken else EXIT_OK
