@@ -5,6 +5,7 @@ import shutil
 from html import unescape
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from grader import PROFILES, load_assignment
@@ -68,3 +69,18 @@ def folder_with_broken_files(submissions: Path) -> Path:
     (submissions / "bob").mkdir()
     shutil.copy(NOTEBOOKS / "correct_defs_only.ipynb", submissions / "bob" / "whatever.ipynb")
     return submissions
+
+
+def notebook_using_own_module(folder: Path, more: str = "") -> Path:
+    """A notebook in ``folder`` that imports the pixels functions from ``mine.py`` beside it (a
+    copy of the reference), and runs ``more``; full marks if ``mine.py`` is there when it runs."""
+    (folder / "mine.py").write_text((ROOT / "solutions" / "pixels.py").read_text())
+    notebook = nbformat.v4.new_notebook(metadata={"grader": {"lesson": "pixels"}})
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("Test fixture: the pixels functions, imported from "
+                                      "`mine.py` beside this notebook. Expected: full marks."),
+        nbformat.v4.new_code_cell("from mine import adjust_brightness, brightness, crop, "
+                                  "to_grayscale\n" + more),
+    ]
+    nbformat.write(notebook, folder / "hw.ipynb")
+    return folder / "hw.ipynb"

@@ -25,7 +25,7 @@ import pytest
 from distributed import Client, LocalCluster, get_task_stream
 
 import grader.cli.cluster
-from conftest import NOTEBOOKS, ROOT, folder_with_broken_files
+from conftest import NOTEBOOKS, ROOT, folder_with_broken_files, notebook_using_own_module
 from grader.cli import main
 from grader.grading.cluster import _outcome, _with_content
 from grader.grading.connect import (
@@ -197,22 +197,14 @@ def test_a_cluster_lost_in_the_second_lesson_keeps_the_first_lessons_junit(
 
 
 def student_folder(folder: Path) -> Submission:
-    """A student's folder: a notebook whose pixels functions come from ``mine.py`` beside it,
-    a data file in a sub-folder, and a link (which is never followed)."""
+    """A student's folder: a notebook whose functions come from ``mine.py`` beside it and that
+    reads a data file in a sub-folder, and a link (which is never followed)."""
     folder.mkdir()
-    (folder / "mine.py").write_text((ROOT / "solutions" / "pixels.py").read_text())
     (folder / "data").mkdir()
     (folder / "data" / "numbers.txt").write_text("1 2 3")
     (folder / "elsewhere").symlink_to("/etc/hostname")
-    notebook = nbformat.v4.new_notebook(metadata={"grader": {"lesson": "pixels"}})
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell("Test fixture: the pixels functions, imported from "
-                                      "`mine.py` beside this notebook. Expected: full marks."),
-        nbformat.v4.new_code_cell("from mine import adjust_brightness, brightness, crop, "
-                                  "to_grayscale\nassert open('data/numbers.txt').read() == '1 2 3'"),
-    ]
-    nbformat.write(notebook, folder / "hw.ipynb")
-    return Submission("hw", folder / "hw.ipynb", folder=folder)
+    path = notebook_using_own_module(folder, "assert open('data/numbers.txt').read() == '1 2 3'")
+    return Submission("hw", path, folder=folder)
 
 
 def test_a_task_carries_the_students_own_files_and_the_worker_puts_them_back(tmp_path):

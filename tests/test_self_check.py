@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import EXAMPLES, NOTEBOOKS, ROOT
+from conftest import EXAMPLES, NOTEBOOKS, ROOT, notebook_using_own_module
 from grader.cli import main
 from test_end_to_end import LESSONS, earned_points
 
@@ -59,16 +59,7 @@ def test_check_exits_two_when_the_notebook_cannot_be_read(tmp_path, capsys):
 
 def test_check_gives_the_notebook_the_files_beside_it_as_grading_a_folder_does(
         tmp_path, capsys):
-    (tmp_path / "mine.py").write_text((ROOT / "solutions" / "pixels.py").read_text())
-    notebook = nbformat.v4.new_notebook(metadata={"grader": {"lesson": "pixels"}})
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell("Test fixture: the pixels functions, imported from "
-                                      "`mine.py` beside this notebook. Expected: full marks."),
-        nbformat.v4.new_code_cell("from mine import adjust_brightness, brightness, crop, "
-                                  "to_grayscale"),
-    ]
-    nbformat.write(notebook, tmp_path / "hw.ipynb")
-    code, out, _ = checked(capsys, tmp_path / "hw.ipynb")
+    code, out, _ = checked(capsys, notebook_using_own_module(tmp_path))
     assert code == 0, out
     assert "**Score: 10 / 10**" in out
 
