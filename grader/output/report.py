@@ -50,7 +50,6 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
 
 
 def gradescope_results(result: SubmissionResult) -> dict:
-    """The submission in Gradescope's ``results.json`` shape."""
     """The submission in Gradescope's ``results.json`` shape, its outputs in HTML: the whole
     feedback, pictures included, and each test's text with its counterexample's grids. The
     record under ``extra_data`` leaves the pictures out: they are in the output already."""
