@@ -212,7 +212,7 @@ def recording_cost(counts: list[int], work: Path) -> None:
     files, the gradebook, the cache entry, the progress line), by the size of the batch."""
     sys.path.insert(0, str(ROOT))
     from grader import load_assignment
-    from grader.cli.grade import _Recorder
+    from grader.cli.grade import Recorder
     from grader.grading.cache import ResultCache
     from grader.grading.discover import Submission
     from grader.judge.exercises import all_not_checked
@@ -225,10 +225,13 @@ def recording_cost(counts: list[int], work: Path) -> None:
     for count in counts:
         out = work / f"recorded{count}"
         cache = ResultCache(out / ".cache")
-        submissions = [Submission(f"s{n:05d}", out / f"s{n:05d}.ipynb") for n in range(count)]
-        cache._keys = {submission.id: submission.id for submission in submissions}
+        submissions = tuple(Submission(f"s{n:05d}", out / f"s{n:05d}.ipynb") for n in range(count))
+        out.mkdir(parents=True, exist_ok=True)
+        for n, submission in enumerate(submissions):  # each its own content, so its own cache key
+            submission.path.write_text(f'{{"cells": [], "n": {n}}}')
+        cache.reuse(submissions)  # as grade does: it learns each submission's key
         with open(os.devnull, "w") as quiet:
-            record = _Recorder(out, assignment, cache, count)
+            record = Recorder(out, assignment, cache, submissions)
             record.progress.stream = quiet
             times = []
             for submission in submissions:

@@ -175,3 +175,42 @@ def test_assign_says_which_sub_checks_went_wrong_and_exits_one(tiny_solved, monk
                         "the handout earns 2 / 4, not zero:",
                         "  sum_all: sum: passed"]
     assert err == ["grade assign: the handout did not earn what it should (see above)."]
+
+
+def test_assign_names_the_lesson_without_touching_the_solved_notebooks_outputs(
+        tiny_solved, graded, capsys):
+    notebook = nbformat.read(tiny_solved, as_version=4)
+    run = notebook.cells[5]
+    run.execution_count = 7
+    run.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "(array([0, 2, 4]), 3)"},
+                                          execution_count=7)]
+    notebook.cells[1].attachments = {"dubs.png": {"image/png": "iVBORw0KGgo="}}
+    nbformat.write(notebook, tiny_solved)
+    before = nbformat.read(tiny_solved, as_version=4)
+    assert main(["assign", str(tiny_solved)]) == 0
+    after = nbformat.read(tiny_solved, as_version=4)
+    assert after.metadata["grader"] == {"lesson": NAME}
+    del after.metadata["grader"]
+    assert after == before
+    handout = nbformat.read(tiny_solved.parent.parent / "assignments/tiny/tiny.ipynb", as_version=4)
+    assert handout.cells[-1].outputs == [] and handout.cells[-1].execution_count is None
+
+
+def test_assign_refuses_a_solved_notebook_that_is_not_ipynb(tiny_solved, graded, capsys):
+    script = tiny_solved.with_suffix(".py")
+    script.write_text("def double(values):\n    return values * 2\n")
+    assert main(["assign", str(script)]) == 2
+    assert outputs(capsys) == ([], [
+        f"grade: error: {script} is not a notebook: `grade assign` reads the solved notebook "
+        "(.ipynb) that the handout is made from"])
+    assert graded == []
+
+
+def test_assign_refuses_a_solved_notebook_it_cannot_read(tiny_solved, graded, capsys):
+    tiny_solved.write_text('{"cells": [')
+    assert main(["assign", str(tiny_solved)]) == 2
+    out, err = outputs(capsys)
+    assert out == [] and len(err) == 1
+    assert err[0].startswith(f"grade: error: cannot read {tiny_solved} as a notebook (")
+    assert err[0].endswith("): fix the file, or open and save it in Jupyter")
+    assert tiny_solved.read_text() == '{"cells": ['

@@ -126,6 +126,7 @@ def test_results_are_in_gradescopes_shape_with_the_chosen_visibility(demo_result
     failed = [t for t in results["tests"] if t["status"] == "failed"]
     assert [t["name"] for t in failed] == ["convolve: any kernel"]
     assert {"score", "max_score", "status", "name", "output", "output_format"} <= set(failed[0])
+    assert failed[0]["output_format"] == "html"
     assert "Smallest failing input:" in failed[0]["output"]
     assert done.stdout.splitlines()[-1] == "graded: 9 of 10 points."
 

@@ -1,10 +1,12 @@
 """The ``grade`` command's usage errors: exit code 2 and the exact line a user reads. No kernels."""
 
+import json
 import zipfile
 
 import pytest
 
 import grader.cli.grade
+import grader.kernel.sandbox
 from grader.cli import main
 
 
@@ -151,3 +153,16 @@ def test_autograder_tells_where_it_wrote_the_zip(tmp_path, capsys):
     assert captured.err.startswith("Upload it as the autograder of a Gradescope programming "
                                    "assignment")
     assert zipfile.is_zipfile(target)
+
+
+def test_autograder_takes_sandbox_on_without_asking_this_machine_for_one(tmp_path, monkeypatch,
+                                                                         capsys):
+    def availability():
+        raise AssertionError("the zip's kernels run on Gradescope, not here")
+
+    monkeypatch.setattr(grader.kernel.sandbox, "availability", availability)
+    target = tmp_path / "autograder.zip"
+    assert main(["autograder", "--lesson", "convolutions", "--out", str(target),
+                 "--sandbox", "on"]) == 0
+    with zipfile.ZipFile(target) as opened:
+        assert json.loads(opened.read("autograder.json"))["settings"]["sandbox"] == "on"

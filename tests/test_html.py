@@ -1,17 +1,19 @@
 """feedback.html, the HTML in Gradescope's results.json, and the class report.html."""
 
 import base64
+import dataclasses
 import json
 import re
 from html.parser import HTMLParser
+from urllib.parse import quote, unquote
 
 import imageio.v3 as iio
 import pytest
 
 from grader.model.results import (
-    CheckResult, Counterexample, ExerciseResult, SubmissionResult,
+    CheckResult, Counterexample, ExerciseResult, SubmissionResult, Timings,
 )
-from grader.output.class_report import FIGURES, write_class_report
+from grader.output.class_report import FIGURES, SLOWEST, timing_figure, write_class_report
 from grader.output.html import feedback_page
 from grader.output.report import gradescope_results, write_submission
 from solutions import convolutions as reference
@@ -133,3 +135,24 @@ def test_the_class_report_names_the_failing_sub_checks_with_an_example(report):
     assert failing.count("paste it into a cell") == 1 and "template_match" not in failing
     assert 'href="linus/feedback.html"' in html and 'href="ada/feedback.html"' in html
     assert "graded2" in text.split("Statuses")[1]
+
+
+def timed(name: str, seconds: float) -> SubmissionResult:
+    return SubmissionResult(name, "", "graded", timings=Timings(kernel_start=1.0, execution=seconds))
+
+
+def test_the_timing_figure_of_a_large_class_is_no_taller_than_a_small_ones():
+    small = iio.imread(timing_figure([timed(f"s{i:03}", i / 10) for i in range(SLOWEST)]))
+    large = iio.imread(timing_figure([timed(f"s{i:03}", i / 10) for i in range(300)]))
+    assert large.shape[0] == small.shape[0] < 1200
+
+
+def test_the_class_report_links_to_feedback_whatever_the_submissions_name(assignment, linus,
+                                                                          tmp_path):
+    names = ["José Núñez – convolutions (1)", "first#try?v=2", "50% done & more"]
+    results = [dataclasses.replace(linus, id=name) for name in names]
+    html = write_class_report(tmp_path, assignment, results).read_text()
+    links = re.findall(r'<a href="([^"]*)">', html)
+    assert links == [quote(name) + "/feedback.html" for name in sorted(names)]
+    assert [unquote(link) for link in links] == [f"{name}/feedback.html" for name in sorted(names)]
+    assert all(re.fullmatch(r"[A-Za-z0-9%._~/-]+", link) for link in links)

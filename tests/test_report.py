@@ -10,6 +10,7 @@ import pytest
 from grader import PROFILES, grade_submission
 from grader.kernel.calls import argument_key
 from grader.grading.discover import Submission
+from grader.output.gradescope import Visibility, autograder_results
 from grader.output.report import feedback_markdown, gradescope_results, write_gradebook, write_submission
 from grader.model.results import ExerciseResult, SubmissionResult, Timings
 from solutions import convolutions as reference
@@ -128,6 +129,14 @@ def test_unreadable_submission_fails_every_gradescope_test_with_the_reason(unrea
     assert all("the file is empty" in test["output"] for test in results["tests"])
     assert results["output_format"] == results["test_output_format"] == "html"
     assert "is not a readable notebook: the file is empty" in text_of(results["output"])
+
+
+def test_gradescope_autograder_names_the_format_of_each_output_it_writes(flipped):
+    results = autograder_results(flipped[0], Visibility())
+    assert (results["output_format"], results["output"]) == ("md", feedback_markdown(flipped[0]))
+    assert {test["output_format"] for test in results["tests"]} == {"html"}
+    failed = [test for test in results["tests"] if test["status"] == "failed"]
+    assert failed[0]["output"].startswith("<")
 
 
 def test_write_submission_writes_results_and_feedback(flipped, tmp_path):

@@ -17,7 +17,8 @@ import grader.cli.options
 from grader.cli import main
 from grader.model.compare import Mismatch
 from grader.model.lessons import Installed, available_assignments, load_assignment
-from grader.output.report import gradebook_header
+from grader.model.results import ExerciseResult, SubmissionResult
+from grader.output.report import ROSTER_COLUMNS, gradebook_header, write_gradebook
 from lessons import tiny, tiny_solved  # noqa: F401  (fixtures)
 
 
@@ -84,6 +85,26 @@ def test_exercise_named_like_a_column_of_the_gradebook(tiny):
                             "total, possible, status, message): give the exercise another name")
     assert GRADEBOOK_COLUMNS == tuple(
         column for column in gradebook_header(tiny) if column not in ("double", "sum_all"))
+
+
+def test_exercise_named_like_a_column_a_course_platform_adds(tiny):
+    renamed = tuple(dataclasses.replace(e, name="sid") if e.name == "sum_all" else e
+                    for e in tiny.exercises)
+    problems = validate(dataclasses.replace(tiny, exercises=renamed))
+    assert problems[-1] == ("sid: grades.csv has a column of that name when the submissions come "
+                            "from Canvas or Gradescope (name, email, sid, canvas_user_id, late, "
+                            "not_graded): give the exercise another name")
+
+
+def test_the_gradebook_puts_roster_columns_in_their_declared_order(tiny, tmp_path):
+    exercises = tuple(ExerciseResult(e.name, ()) for e in tiny.exercises)
+    results = [SubmissionResult(who, "", "unreadable", exercises) for who in ("ada", "alan")]
+    roster = {"ada": (("late", ""), ("canvas_user_id", "1815")),
+              "alan": (("sid", "7"), ("late", "late"))}
+    write_gradebook(tmp_path / "grades.csv", tiny, results, roster)
+    header = (tmp_path / "grades.csv").read_text().splitlines()[0].split(",")
+    assert header[len(gradebook_header(tiny)):] == ["sid", "canvas_user_id", "late"]
+    assert [c for c in ROSTER_COLUMNS if c in header] == ["sid", "canvas_user_id", "late"]
 
 
 def test_handout_without_the_lessons_name_in_its_metadata(tiny):

@@ -8,6 +8,7 @@ Each step is a function here; ``cli.assign`` runs them in order and says what ea
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,19 @@ from ..model.settings import Settings
 from .handout import exercise_cell_numbers, make_handout
 from .reference import is_generated, reference_path, reference_source
 from .validate import MAX_EXAMPLES
+
+
+def read_solved(path: Path) -> nbformat.NotebookNode:
+    """The solved notebook at ``path`` as it is, outputs and all: it is the instructor's work."""
+    if path.suffix != ".ipynb":
+        raise UsageError(f"{path} is not a notebook: `grade assign` reads the solved notebook "
+                         "(.ipynb) that the handout is made from")
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as error:  # nbformat raises several unrelated types for bad input
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UsageError(f"cannot read {path} as a notebook ({reason[:200]}): fix the file, or "
+                         "open and save it in Jupyter") from None
 
 
 def lesson_for(solved: nbformat.NotebookNode, requested: str | None, path: Path) -> str:
@@ -58,12 +72,14 @@ def lesson_for(solved: nbformat.NotebookNode, requested: str | None, path: Path)
 
 def name_lesson(solved: nbformat.NotebookNode, path: Path, lesson: str) -> bool:
     """Write the lesson's name into the solved notebook's metadata if it lacks it; whether it
-    did."""
+    did. Only that key of the file changes: its cells, outputs and ids stay as they are."""
     if lesson_in_metadata(solved) == lesson:
         return False
     entry = solved.metadata.get(METADATA_KEY)
     solved.metadata[METADATA_KEY] = {**(entry if isinstance(entry, dict) else {}), "lesson": lesson}
-    nbformat.write(solved, path)
+    content = json.loads(path.read_text(encoding="utf-8"))  # the file as it is, to change one key
+    content.setdefault("metadata", {})[METADATA_KEY] = solved.metadata[METADATA_KEY]
+    path.write_text(json.dumps(content, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return True
 
 

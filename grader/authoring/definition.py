@@ -19,11 +19,9 @@ from ..judge.oracle import call_reference
 from ..model.assignment import Assignment, Exercise, SubCheck
 from ..model.errors import AssignmentError
 from ..model.literals import literal
+from ..output.report import GRADEBOOK_COLUMNS, ROSTER_COLUMNS
 
 SAMPLE = 5  # inputs drawn per sub-check: enough to see what a strategy draws, and fast
-# The columns of grades.csv besides the exercises' own (``output.report.gradebook_header``): an
-# exercise of one of these names would share its column.
-GRADEBOOK_COLUMNS = ("submission", "total", "possible", "status", "message")
 
 
 def _error(error: BaseException) -> str:
@@ -109,6 +107,10 @@ def definition_problems(assignment: Assignment,
         if exercise.name in GRADEBOOK_COLUMNS:
             problems.append(f"{exercise.name}: grades.csv has a column of that name already "
                             f"({', '.join(GRADEBOOK_COLUMNS)}): give the exercise another name")
+        if exercise.name in ROSTER_COLUMNS:
+            problems.append(f"{exercise.name}: grades.csv has a column of that name when the "
+                            "submissions come from Canvas or Gradescope "
+                            f"({', '.join(ROSTER_COLUMNS)}): give the exercise another name")
         if references is not None:
             problems.append(signature_problem(exercise, references[exercise.name],
                                               f"the reference {assignment.reference}.{exercise.name}"))

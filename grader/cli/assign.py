@@ -11,12 +11,12 @@ from pathlib import Path
 from ..authoring.assign import (
     lesson_for,
     name_lesson,
+    read_solved,
     store_expected,
     verify,
     write_handout_and_reference,
 )
 from ..authoring.definition import definition_problems, load_references
-from ..kernel.notebook import read_notebook
 from ..model.errors import UsageError
 from ..model.lessons import load_assignment
 from ..model.settings import DEFAULT_PROFILE, PROFILES
@@ -46,7 +46,7 @@ def run(arguments: argparse.Namespace) -> int:
     path = arguments.solved
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
-    solved = read_notebook(path)
+    solved = read_solved(path)
     name = lesson_for(solved, arguments.assignment, path)
     assignment = load_assignment(name)
     handout, reference, written = write_handout_and_reference(solved, path, assignment)

@@ -33,10 +33,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    sandbox, arguments.sandbox = arguments.sandbox, None  # a mode for Gradescope, not for here
-    settings = settings_from(arguments)
-    if sandbox:
-        settings = settings.replace(sandbox=sandbox)
+    settings = settings_from(arguments, kernels_here=False)  # the kernels run on Gradescope
     assignment = load_assignment(assignment_name(arguments.assignment, "--lesson"))
     visibility = Visibility(arguments.visibility, arguments.stdout_visibility)
     members = build_autograder(arguments.out, assignment, settings, visibility)

@@ -81,7 +81,7 @@ def _found(arguments: argparse.Namespace, installed: Installed, scratch: Path) -
     return found
 
 
-class _Recorder:
+class Recorder:
     """Writes each result as it lands: its files, the cache, progress; and the gradebook so far,
     at most once every ``GRADEBOOK_EVERY`` seconds and when closed, since rewriting it for each
     result would cost a batch of N submissions time in N squared."""
@@ -231,7 +231,7 @@ def _grade_lesson(this: _Run, batch: LessonBatch, chosen: tuple[Assignment, Orac
               "results are kept (--force regrades them).", file=sys.stderr)
     grade = (grading_on(link, assignment, settings, oracle, pending) if link
              else _here(this.jobs, assignment, settings, oracle))
-    record = _Recorder(out, assignment, cache, batch.submissions)
+    record = Recorder(out, assignment, cache, batch.submissions)
     for result in kept:
         record(result, reused=True)
     try:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 from ..model.assignment import Assignment
 from ..model.files import write_atomically
@@ -22,6 +23,7 @@ from .stats import WRONG
 from .wording import points
 
 FIGURES = "figures"  # the folder in --out that holds the figures as PNG
+SLOWEST = 30  # the submissions the timing figure shows at most
 STAGES = ("kernel_start", "execution", "checking", "restarts", "pictures")
 TABLE_STYLE = """
 .grader-feedback table { border-collapse: collapse; margin: 0.5rem 0; }
@@ -83,7 +85,9 @@ def pass_rate_figure(rates: Sequence[tuple[str, str, float]]) -> bytes:
 
 
 def timing_figure(results: Sequence[SubmissionResult]) -> bytes:
-    ordered = sorted(results, key=lambda r: r.timings.total)
+    """Each submission's seconds by stage, slowest on top; beyond ``SLOWEST`` submissions only
+    the slowest ``SLOWEST``, so a large class's figure stays readable (the table has them all)."""
+    ordered = sorted(results, key=lambda r: r.timings.total)[-SLOWEST:]
     figure = _figure(7, 0.8 + 0.28 * max(len(ordered), 3))
     axes = figure.add_subplot()
     labels = [r.id for r in ordered]
@@ -92,7 +96,9 @@ def timing_figure(results: Sequence[SubmissionResult]) -> bytes:
         seconds = [getattr(r.timings, stage) for r in ordered]
         axes.barh(labels, seconds, left=left, label=stage.replace("_", " "))
         left = [a + b for a, b in zip(left, seconds)]
-    axes.set(xlabel="seconds", title="Time per submission, by stage")
+    title = ("Time per submission, by stage" if len(results) <= SLOWEST else
+             f"Time per submission, by stage: the {SLOWEST} slowest of {len(results)}")
+    axes.set(xlabel="seconds", title=title)
     axes.legend(fontsize=8, loc="lower right")
     return _png(figure)
 
@@ -151,7 +157,7 @@ def _failing_html(assignment: Assignment, results: Sequence[SubmissionResult]) -
 
 def _submissions_html(results: Sequence[SubmissionResult]) -> str:
     rows = [
-        [f'<a href="{escape(r.id)}/feedback.html">{escape(r.id)}</a>',
+        [f'<a href="{quote(r.id)}/feedback.html">{escape(r.id)}</a>',
          f"{points(r.score)}/{points(r.possible)}", escape(r.status), f"{r.timings.total:.1f}",
          inline(r.message[:300] + ("..." if len(r.message) > 300 else ""))]
         for r in sorted(results, key=lambda r: r.id)

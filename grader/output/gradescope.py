@@ -38,10 +38,9 @@ class Visibility:
 
 
 def autograder_results(result: SubmissionResult, visibility: Visibility) -> dict:
-    """The graded submission: its tests, and its feedback as the output shown above them."""
+    """The graded submission: its tests (each output in HTML, as ``gradescope_results`` writes
+    it), and its feedback in Markdown as the output shown above them."""
     data = gradescope_results(result)
-    for test in data["tests"]:
-        test["output_format"] = "text"
     return {**data, "output": feedback_markdown(result), "output_format": "md",
             **visibility.fields()}
 

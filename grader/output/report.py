@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from ..grading.canvas import COLUMNS as CANVAS_COLUMNS
+from ..grading.gradescope_export import SUBMITTER_FIELDS
 from ..model.assignment import Assignment
 from ..model.files import write_atomically
 from ..model.results import CheckResult, SubmissionResult
@@ -17,8 +19,17 @@ from .tables import text_table
 from .wording import MARK, MODE_NOTE, points, stand_in_note
 
 
+# The columns of grades.csv besides the exercises' own: "submission" comes first, then the
+# exercises, then the others.
+GRADEBOOK_COLUMNS = ("submission", "total", "possible", "status", "message")
+# The columns a course platform's download adds after those, in this order, when it says so
+# of the students: a Gradescope export's submitters, then a Canvas download's own.
+ROSTER_COLUMNS = SUBMITTER_FIELDS + CANVAS_COLUMNS
+
+
 def gradebook_header(assignment: Assignment) -> list[str]:
-    return ["submission", *(e.name for e in assignment.exercises), "total", "possible", "status", "message"]
+    first, *after = GRADEBOOK_COLUMNS
+    return [first, *(e.name for e in assignment.exercises), *after]
 
 
 def write_gradebook(path: Path, assignment: Assignment, results: Iterable[SubmissionResult],
@@ -26,10 +37,12 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
     """One row per submission, broken ones included; points earned per exercise.
 
     ``roster`` gives, by submission id, what the course platform says of the student (such as
-    ``("sid", "1815")``): each column after the fixed ones.
+    ``("sid", "1815")``): each column after the fixed ones, in ``ROSTER_COLUMNS``' order.
     """
     results = sorted(results, key=lambda r: r.id)
-    extra = list(dict.fromkeys(column for r in results for column, _ in roster.get(r.id, ())))
+    said = {column for r in results for column, _ in roster.get(r.id, ())}
+    extra = [column for column in ROSTER_COLUMNS if column in said]
+    extra += sorted(said - set(extra))
     table = io.StringIO(newline="")
     writer = csv.writer(table)
     writer.writerow(gradebook_header(assignment) + extra)
@@ -50,7 +63,6 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
 
 
 def gradescope_results(result: SubmissionResult) -> dict:
-    """The submission in Gradescope's ``results.json`` shape."""
     """The submission in Gradescope's ``results.json`` shape, its outputs in HTML: the whole
     feedback, pictures included, and each test's text with its counterexample's grids. The
     record under ``extra_data`` leaves the pictures out: they are in the output already."""
