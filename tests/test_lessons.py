@@ -111,7 +111,7 @@ def test_a_batch_no_notebook_of_which_can_be_recognised_asks_for_the_lesson(less
     empty.write_text("")
     with pytest.raises(UsageError) as error:
         sort_by_lesson((Submission("empty", empty),), lessons)
-    assert str(error.value).endswith("say which with --assignment, one of convolutions, pixels")
+    assert str(error.value).endswith("say which with --lesson, one of convolutions, pixels")
 
 
 @pytest.mark.parametrize("installed, requested", [("one", None), ("two", "convolutions")])

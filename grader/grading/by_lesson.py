@@ -52,7 +52,7 @@ def sort_by_lesson(submissions: tuple[Submission, ...], installed: Installed,
         names = ", ".join(installed.names()) or "none"
         raise UsageError(
             "cannot tell which lesson these notebooks answer (none names one in its metadata or "
-            f"defines a lesson's functions): say which with --assignment, one of {names}"
+            f"defines a lesson's functions): say which with --lesson, one of {names}"
         )
     by_lesson: dict[str, list[Submission]] = {}
     for submission, lesson in lessons.items():

@@ -159,7 +159,7 @@ def best_match(names: Iterable[str], lessons: Iterable[Assignment]) -> str:
     return winners[0] if best and len(winners) == 1 else ""
 
 
-def assignment_name(requested: str | None, how_to_say: str = "--assignment",
+def assignment_name(requested: str | None, how_to_say: str = "--lesson",
                     recognised: str = "") -> str:
     """The lesson a command means: the one ``requested``, else the one ``recognised`` from the
     notebook, else the only one installed.
@@ -181,7 +181,7 @@ def assignment_name(requested: str | None, how_to_say: str = "--assignment",
 
 
 def choose_lesson(requested: str | None, notebook: Mapping | None = None,
-                  names: Iterable[str] = (), how_to_say: str = "--assignment") -> Assignment:
+                  names: Iterable[str] = (), how_to_say: str = "--lesson") -> Assignment:
     """The lesson a command means, loaded: the one ``requested``; else the one ``notebook`` is
     recognised as (or, for a running notebook, the one whose functions ``names`` holds the most
     of); else the only one installed. A broken lesson that is not chosen costs nothing."""
