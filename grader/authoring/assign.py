@@ -28,10 +28,9 @@ from ..model.lessons import (
     installed_lessons,
     lesson_in_metadata,
 )
-from ..model.settings import Settings
+from ..model.settings import MAX_EXAMPLES, Settings
 from .handout import exercise_cell_numbers, make_handout
 from .reference import is_generated, reference_path, reference_source
-from .validate import MAX_EXAMPLES
 
 
 def lesson_for(solved: nbformat.NotebookNode, requested: str | None, path: Path) -> str:
