@@ -164,6 +164,7 @@ def test_each_pixels_example_gets_a_picture_of_the_failing_input_of_every_failed
     for name, earned in EXPECTED_PIXELS_POINTS.items():
         html = (out / "pixels" / name / "feedback.html").read_text()
         sections = html.split("<h2><code>")[1:]
+        assert [section.split("</code>")[0] for section in sections] == list(PIXELS), name
         for section, points, possible in zip(sections, earned, (3, 3, 2, 2)):
             if points < possible and "still as handed out" not in section:
                 assert 'src="data:image/svg+xml;base64,' in section, (name, section[:40])
