@@ -24,7 +24,6 @@ from .handout import EXERCISE_TAG, cell_label, tags, top_level_functions
 from .reference import outside_solutions
 
 
-
 def def_parameters(source: str, name: str) -> tuple[str, ...] | None:
     """The positional parameters of the top-level ``def name(...)`` in ``source``, read from its
     header alone (the body of a handout's stub need not parse), or None if there is none."""

@@ -49,7 +49,7 @@ class Mistake:
             raise
         except Exception as error:  # the module's own code failed as it was imported
             raise AssignmentError(
-                f"cannot import {where} ({module_name}): {failed_import(module_name, error)}"
+                f"cannot import {where} ({module_name}): {_failed_import(module_name, error)}"
             ) from None
         function = getattr(module, attribute, None)
         if not callable(function):
@@ -66,7 +66,7 @@ def import_lesson_module(module_name: str, what: str) -> ModuleType:
         raise AssignmentError(f"cannot import {what} ({module_name}): {error}") from None
 
 
-def failed_import(module_name: str, error: Exception) -> str:
+def _failed_import(module_name: str, error: Exception) -> str:
     """Where and how importing ``module_name`` failed, and what to do about it (one line)."""
     if isinstance(error, SyntaxError) and error.filename:
         text, file, line = error.msg, error.filename, error.lineno
