@@ -8,8 +8,19 @@ installs or works is noticed instead of promised: ``python .ci/lowest.py > lowes
 
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10, which the project supports, has no tomllib
+    try:
+        import tomli as tomllib
+    except ModuleNotFoundError:
+        raise SystemExit(
+            f"{Path(__file__).name} reads pyproject.toml with tomllib, which came with Python "
+            f"3.11; this is Python {sys.version.split()[0]}: run it with Python 3.11 or newer, "
+            "or install tomli for this one (python -m pip install tomli)"
+        ) from None
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 LOWER = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*>=\s*([^,;\s]+)")

@@ -122,6 +122,31 @@ def test_a_mistake_declared_wrongly_is_refused_with_the_fix(function, message):
     assert str(error.value) == message
 
 
+@pytest.mark.parametrize("source, error", [
+    ("def flipped(image, kernel)\n    return image\n", "SyntaxError: expected ':' ({file}, line 1)"),
+    ("import math\n\nWIDTH = math.tau / undefined_width\n",
+     "NameError: name 'undefined_width' is not defined ({file}, line 3)"),
+], ids=["syntax error", "name error"])
+def test_a_mistakes_module_that_fails_to_import_is_named_with_the_fix(
+        source, error, tmp_path, monkeypatch):
+    package = tmp_path / "broken_lesson_solutions"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "mistakes.py").write_text(source)
+    monkeypatch.syspath_prepend(tmp_path)
+    mistake = Mistake("convolve", "x", "", "broken_lesson_solutions.mistakes:flipped")
+    try:
+        with pytest.raises(AssignmentError) as raised:
+            mistake.load("broken_lesson_solutions.reference")
+    finally:
+        sys.modules.pop("broken_lesson_solutions", None)
+    file = package / "mistakes.py"
+    assert str(raised.value) == (
+        "cannot import the mistake 'x' of 'convolve' (broken_lesson_solutions.mistakes): "
+        f"{error.format(file=file)}: fix {file} until "
+        '`python -c "import broken_lesson_solutions.mistakes"` runs without an error')
+
+
 def test_a_mistake_for_an_exercise_the_lesson_lacks_is_refused(assignment):
     lesson = dataclasses.replace(assignment, mistakes=(
         Mistake("convolution", "x", "", "solutions.convolutions_mistakes:flipped_kernel"),))

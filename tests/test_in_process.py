@@ -69,9 +69,7 @@ def test_a_call_past_its_time_limit_times_out_and_the_rest_wait_their_turn():
         return hangs(image) if image[0] == 1 else image
 
     caller = InProcessCaller({"f": slow_on_ones}, call_timeout=0.3)
-    started = time.monotonic()
     caller.prefetch("f", [(np.zeros(1),), (np.ones(1),), (np.full(1, 5.0),)])
-    assert time.monotonic() - started < 5
     assert caller.known("f", (np.ones(1),)) == TimedOut(0.3)
     assert caller.known("f", (np.full(1, 5.0),)) is None and ran == [[0.0], [1.0]]
     assert caller.call("f", (np.full(1, 5.0),)).value.tolist() == [5.0]

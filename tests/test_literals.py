@@ -126,4 +126,4 @@ def test_prefix_indents_every_continuation_line_past_the_opening_bracket(array, 
 )
 def test_a_single_number_is_written_plainly_whatever_holds_it(value, text):
     assert literal(value) == text
-    assert float(evaluate(text)) == float(value) or np.isnan(float(value))
+    assert np.array_equal(float(evaluate(text)), float(value), equal_nan=True)

@@ -3,7 +3,9 @@ with a fake caller instead of a kernel; and each failing input's grids."""
 
 import base64
 import dataclasses
+import gc
 import io
+import weakref
 import xml.etree.ElementTree as ET
 
 import imageio.v3 as iio
@@ -84,6 +86,17 @@ def test_a_correct_function_shows_no_difference(assignment):
         assert found["difference"].note == "none: every value agrees", case.title
         assert (drawn(found["difference"]) == 255).all()
         assert np.array_equal(drawn(found["yours"]), drawn(found["expected"]))
+
+
+def test_the_reference_pictures_are_drawn_once_and_go_with_their_oracle(assignment):
+    oracle = Oracle(assignment, assignment.reference_functions(), None)
+    first = shown(assignment, EDGES, flipped_convolve, oracle)
+    again = shown(assignment, EDGES, getattr(reference, "convolve"), oracle)
+    assert panels(again)["expected"] is panels(first)["expected"]  # drawn once
+    gone = weakref.ref(oracle)
+    del oracle
+    gc.collect()
+    assert gone() is None  # nothing keeps an oracle, and all it holds, once its lesson is done
 
 
 def test_template_match_boxes_each_best_match_on_the_photo(assignment):

@@ -3,6 +3,7 @@ what could not run (the submissions and their verdicts: ``tests/notebooks/make_t
 
 import csv
 import json
+import re
 import shutil
 
 import pytest
@@ -108,11 +109,15 @@ def test_submissions_that_need_nothing_missing_run_without_a_failing_cell(graded
     _, rows, out, _ = graded
     assert cell_notes(out, name) == {}
     assert rows[name]["message"] == ""
-    assert (out / name / "feedback.md").read_text(encoding="utf-8").startswith(
-        f"# Feedback for {name}\n")
+    feedback = (out / name / "feedback.md").read_text(encoding="utf-8")
+    assert feedback.startswith(f"# Feedback for {name}\n")
+    assert re.findall(r"^## `(\w+)`: (.+)$", feedback, re.MULTILINE) == [
+        ("get_subimages", "3 / 3"), ("convolve", "3 / 3"), ("template_match", "4 / 4")]
 
 
 def test_every_tool_shaped_submission_says_what_it_is_for_first():
-    for path in [*TOOLS.glob("*.ipynb"), *TOOLS.glob("*.py"), *TOOLS.glob("*/*.ipynb")]:
+    paths = [*TOOLS.glob("*.ipynb"), *TOOLS.glob("*.py"), *TOOLS.glob("*/*.ipynb")]
+    assert len(paths) == len(SUBMISSIONS)  # one notebook or script each
+    for path in paths:
         first = next(c for c in read_notebook(path).cells if c.cell_type == "markdown")
         assert "Test submission:" in first.source and "Verdict:" in first.source, path

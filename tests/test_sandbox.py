@@ -97,6 +97,15 @@ def test_modes_are_checked_before_anything_is_graded(monkeypatch):
     assert make_sandbox("auto", 10, [], []).process_limit is None  # it would not bind
 
 
+def test_sandbox_off_never_tries_bwrap(monkeypatch):
+    def probe_for_bwrap():
+        raise AssertionError("--sandbox off started a bwrap trial")
+
+    monkeypatch.setattr(sandbox_module, "availability", probe_for_bwrap)
+    check_mode("off")
+    assert make_sandbox("off", 10, [], []) is None
+
+
 def test_apparmor_restriction_is_named_with_the_command_that_lifts_it():
     settings = {"kernel.apparmor_restrict_unprivileged_userns": "1"}
     found = probe.failure("rootless", "bwrap: setting up uid map: Permission denied",

@@ -9,7 +9,10 @@ then, in a later run, the handout. The verdicts must be those the corpus gets as
 nothing may be left running, reach the network or be planted. (The environment stays root's, as
 copying it costs more than the rest of the test: a user-owned one is what ``.ci/run`` gives the
 whole corpus, graded as such a user.) When the tests run as any other user, ``test_attacks``
-grades the whole corpus in the rootless sandbox itself, and this test is skipped.
+grades the whole corpus in the rootless sandbox itself, and this test is skipped; so it is
+where ``.ci/run`` grades the sandbox's and the attacks' tests as an unprivileged user itself
+(it sets GRADER_UNPRIVILEGED_STEP=1 for the rest of the suite). A user the test makes is
+removed at its end.
 """
 
 from __future__ import annotations
@@ -44,10 +47,11 @@ def cannot(reason: str) -> None:
     pytest.skip(reason)
 
 
-def unprivileged_user() -> pwd.struct_passwd:
-    """The test's own unprivileged user, made now if it does not exist yet."""
+def unprivileged_user() -> tuple[pwd.struct_passwd, bool]:
+    """The test's own unprivileged user, made now if it does not exist yet; and whether it was
+    made now (and so is to be removed)."""
     try:
-        return pwd.getpwnam(USER)
+        return pwd.getpwnam(USER), False
     except KeyError:
         pass
     made = subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
@@ -55,7 +59,14 @@ def unprivileged_user() -> pwd.struct_passwd:
                           capture_output=True, text=True)
     if made.returncode != 0:
         cannot(f"no unprivileged user could be made: useradd: {made.stderr.strip()}")
-    return pwd.getpwnam(USER)
+    return pwd.getpwnam(USER), True
+
+
+def remove_user() -> None:
+    removed = subprocess.run(["userdel", USER], capture_output=True, text=True)
+    if removed.returncode != 0:
+        pytest.fail(f"the user {USER} this test made could not be removed: userdel: "
+                    f"{removed.stderr.strip()}")
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +75,12 @@ def laptop():
     if os.geteuid() != 0:
         pytest.skip("the tests run as an unprivileged user already: test_attacks grades the "
                     "whole corpus in the rootless sandbox")
+    if os.environ.get("GRADER_UNPRIVILEGED_STEP") == "1":
+        pytest.skip("GRADER_UNPRIVILEGED_STEP=1: CI runs the sandbox's and the attacks' tests as "
+                    "an unprivileged user in a step of its own")
     if shutil.which("useradd") is None:
         cannot("no unprivileged user can be made here: useradd is not installed")
-    user = unprivileged_user()
+    user, made = unprivileged_user()
     folder = Path(tempfile.mkdtemp(prefix="grader-unprivileged-"))
     try:
         for name in CHECKOUT:
@@ -85,6 +99,8 @@ def laptop():
         yield folder, user
     finally:
         shutil.rmtree(folder)
+        if made:
+            remove_user()
 
 
 def test_an_ordinary_user_gets_the_verdicts_root_gets(laptop):

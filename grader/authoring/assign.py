@@ -28,10 +28,9 @@ from ..model.lessons import (
     lesson_in_metadata,
     recognise,
 )
-from ..model.settings import Settings
+from ..model.settings import MAX_EXAMPLES, Settings
 from .handout import exercise_cell_numbers, make_handout
 from .reference import is_generated, reference_path, reference_source
-from .validate import MAX_EXAMPLES
 
 
 def read_solved(path: Path) -> nbformat.NotebookNode:

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..judge.freeze import stale_checks
 from ..model.assignment import Assignment
 from ..model.errors import AuthoringError, UsageError
-from .validate import MAX_EXAMPLES, git_ignored
+from ..model.settings import MAX_EXAMPLES
+from .validate import git_ignored
 
 GRADER = Path(__file__).resolve().parent.parent
 SKIPPED = {"__pycache__", ".ipynb_checkpoints"}

@@ -18,12 +18,10 @@ from ..kernel.notebook import read_notebook
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError, UnreadableNotebook
 from ..model.lessons import lesson_in_metadata
-from ..model.settings import DEFAULT_PROFILE, PROFILES
+from ..model.settings import MAX_EXAMPLES
 from .definition import definition_problems, load_references
 from .handout import EXERCISE_TAG, cell_label, tags, top_level_functions
 from .reference import outside_solutions
-
-MAX_EXAMPLES = PROFILES[DEFAULT_PROFILE].max_examples  # what `grade freeze` stores
 
 
 def def_parameters(source: str, name: str) -> tuple[str, ...] | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..judge.audit import audit_lesson
 from ..model.errors import AssignmentError
-from ..model.settings import DEFAULT_PROFILE, PROFILES
+from ..model.settings import MAX_EXAMPLES
 from ..output.audit import audit_text, write_json
 from ..output.audit_picture import write_picture
 from .options import chosen_lessons
@@ -18,7 +18,6 @@ from .options import chosen_lessons
 USAGE = "grade audit [LESSON] [--out DIR]"
 SUMMARY = "try typical mistakes on every sub-check: which do the checks catch?"
 EXIT_OK, EXIT_MISSED = 0, 1
-MAX_EXAMPLES = PROFILES[DEFAULT_PROFILE].max_examples  # the stored inputs final grading tries
 
 
 def build(parser: argparse.ArgumentParser) -> None:

@@ -10,13 +10,12 @@ from ..authoring.definition import definition_problems, load_references
 from ..judge.freeze import stale_checks, write_expected
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError
-from ..model.settings import DEFAULT_PROFILE, PROFILES
+from ..model.settings import MAX_EXAMPLES
 from .options import add_assignment_option, chosen_lessons
 
 USAGE = "grade freeze [--check | --redraw] [--lesson NAME]"
 SUMMARY = "store the expected outputs a student's install grades with, or --check them"
 EXIT_OK, EXIT_STALE = 0, 1
-MAX_EXAMPLES = PROFILES[DEFAULT_PROFILE].max_examples
 
 
 def build(parser: argparse.ArgumentParser) -> None:

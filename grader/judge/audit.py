@@ -32,6 +32,7 @@ import numpy as np
 from ..kernel.calls import Returned, TimedOut
 from ..kernel.in_process import InProcessCaller
 from ..model.assignment import Assignment, Exercise
+from ..model.compare import close
 from ..model.errors import AssignmentError
 from .mutants import Mutant, mutants_of
 from .oracle import Oracle
@@ -41,6 +42,7 @@ from .stored import Examples, load_examples
 CALL_TIMEOUT = 5.0  # seconds one call of a mutant may take (the reference's take milliseconds)
 FRAGILE_AT_MOST = 3  # a killed mutant caught by this many stored inputs or fewer is fragile
 ROUNDING = 1e-9  # equivalent: every output within this fraction of the largest expected value
+_rounded = close(ROUNDING)
 FEWER_EXAMPLES = (1, 2, 3, 5, 10, 20, 30, 50, 75)  # --max-examples tried, below the stored number
 
 Verdict = Literal["killed", "equivalent", "survived"]
@@ -165,13 +167,8 @@ def _same_as_reference(exercise: Exercise, found: Sequence[Examples],
     for examples in found:
         for arguments, expected in zip(examples.inputs, examples.expected):
             outcome = caller.known(exercise.name, arguments)
-            if not isinstance(outcome, Returned):
-                return False
-            actual, expected = outcome.value, np.asarray(expected, dtype=np.float64)
-            if actual.shape != expected.shape or actual.dtype.kind not in "biuf":
-                return False
-            scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-            if not np.all(np.abs(actual.astype(np.float64) - expected) <= ROUNDING * scale):
+            if not isinstance(outcome, Returned) or _rounded(
+                    arguments, np.asarray(expected), outcome.value) is not None:
                 return False
     return True
 

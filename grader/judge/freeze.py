@@ -29,15 +29,15 @@ from .oracle import Oracle, call_reference, stand_in_outputs
 from .stored import Examples, ShowcaseData, Stored, load_examples, save_examples
 
 
-def current_examples(assignment: Assignment, max_examples: int, stored: Stored | None = None,
-                     redraw: bool = False) -> dict[tuple[str, str], Examples]:
+def current_examples(assignment: Assignment, max_examples: int, stored: Stored | None = None
+                     ) -> dict[tuple[str, str], Examples]:
     """Every sub-check's inputs with the reference's outputs for them.
 
     The inputs already stored are kept (they are what every student meets, whichever hypothesis
-    version is installed); a sub-check with none stored, or all of them with ``redraw``, gets a
-    fresh draw from this machine's hypothesis.
+    version is installed); a sub-check with none stored, or all of them without ``stored``, gets
+    a fresh draw from this machine's hypothesis.
     """
-    kept = None if redraw or stored is None or stored.max_examples != max_examples else stored
+    kept = None if stored is None or stored.max_examples != max_examples else stored
     oracle = Oracle(assignment, assignment.reference_functions(), stored=kept)
     return {
         (exercise.name, check.name): oracle.examples(exercise, check, max_examples)
@@ -68,7 +68,7 @@ def write_expected(assignment: Assignment, max_examples: int, redraw: bool = Fal
     with the reference's outputs, and every showcase."""
     path = assignment.expected_path()
     stored = load_examples(path) if path.is_file() and not redraw else None
-    examples = current_examples(assignment, max_examples, stored, redraw)
+    examples = current_examples(assignment, max_examples, stored)
     showcases = current_showcases(assignment)
     save_examples(path, assignment, max_examples, examples, showcases)
     kept = sum(key in stored.examples for key in examples) if stored and (

@@ -12,8 +12,7 @@ import math
 import numpy as np
 
 from ..model.results import Grid
-
-MAX_CELLS = 400  # an array with more values is not drawn
+from ..model.settings import MAX_ELEMENTS  # an array with more values is not drawn
 
 
 def cell_text(value, integer: bool) -> str:
@@ -32,7 +31,7 @@ def grid(label: str, value, marked: tuple[tuple[int, ...], ...] = ()) -> Grid | 
     """``value`` as a grid, if it is an array of numbers small enough to draw."""
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
         return None
-    if value.size == 0 or value.size > MAX_CELLS:
+    if value.size == 0 or value.size > MAX_ELEMENTS:
         return None
     integer = value.dtype.kind in "biu"
     cells = tuple(cell_text(item, integer) for item in value.reshape(-1).tolist())

@@ -36,6 +36,7 @@ from ..model.budget import Budget, unlimited
 from ..model.compare import Mismatch
 from ..model.literals import literal
 from ..model.results import CheckResult, Counterexample
+from ..model.settings import MAX_EXAMPLES
 from ..model.values import argument_key
 from .draws import same_draws_in_every_process, search_seed, search_settings
 from .grids import counterexample_grids
@@ -198,7 +199,7 @@ def run_check(
     examples: Examples,
     caller: FunctionCaller,
     reference: Callable | None = None,
-    max_examples: int = 100,
+    max_examples: int = MAX_EXAMPLES,
     stand_ins: Callable[[tuple], Sequence[StandInOutput]] | None = None,
     budget: Budget | None = None,
     shrink_timeout: float = 10.0,

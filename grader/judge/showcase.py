@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from functools import cache
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -30,12 +30,18 @@ from .stored import ShowcaseData
 from .search import shapes
 
 
-@cache
+# The reference's panels of each showcase, by oracle: kept as long as the oracle is.
+_drawn: WeakKeyDictionary[Oracle, dict[Showcase, tuple[Panel, ...]]] = WeakKeyDictionary()
+
+
 def _reference_panels(oracle: Oracle, showcase: Showcase) -> tuple[Panel, ...]:
-    """The showcase's inputs and the reference's picture, drawn once per process."""
-    data = oracle.showcase(showcase)
-    return (*_input_panels(oracle, showcase, data, None),
-            raster.picture("expected", data.expected.picture))
+    """The showcase's inputs and the reference's picture, drawn once per oracle."""
+    drawn = _drawn.setdefault(oracle, {})
+    if showcase not in drawn:
+        data = oracle.showcase(showcase)
+        drawn[showcase] = (*_input_panels(oracle, showcase, data, None),
+                           raster.picture("expected", data.expected.picture))
+    return drawn[showcase]
 
 
 def _input_panels(oracle: Oracle, showcase: Showcase, data: ShowcaseData,

@@ -272,8 +272,10 @@ def check_mode(mode: str) -> None:
     """Refuse a sandbox mode that is unknown, or "on" where no sandbox can run."""
     if mode not in SANDBOX_MODES:
         raise UsageError(f"--sandbox must be one of {', '.join(SANDBOX_MODES)}, not {mode!r}")
+    if mode != "on":
+        return
     found = availability()
-    if mode == "on" and found.kind is None:
+    if found.kind is None:
         fix = f" To fix this, run: {found.fix}" if found.fix else ""
         raise UsageError(f"--sandbox on, but {found.reason}.{fix}")
 
@@ -287,8 +289,10 @@ def make_sandbox(
     package); ``hidden`` lists folders it must not see even if they lie inside one of those.
     """
     check_mode(mode)
+    if mode == "off":
+        return None
     found = availability()
-    if mode == "off" or found.kind is None:
+    if found.kind is None:
         return None
     return Sandbox(
         readable=_outermost(_python_folders() + [path.resolve() for path in readable]),

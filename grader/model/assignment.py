@@ -12,13 +12,12 @@ import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from hypothesis.strategies import SearchStrategy
 
 from .compare import Comparator
 from .errors import AssignmentError, UsageError
-from .mistakes import Mistake
+from .mistakes import Mistake, import_lesson_module
 from .showcase import Showcase
 
 
@@ -201,16 +200,10 @@ class Assignment:
 
     def reference_functions(self) -> dict[str, Callable]:
         """The reference implementation of every exercise and helper, by name."""
-        module = _import(self.reference, f"the reference solutions of {self.name!r}")
+        module = import_lesson_module(self.reference,
+                                      f"the reference solutions of {self.name!r}")
         every = (*self.helpers, *self.exercises)
         missing = [e.name for e in every if not callable(getattr(module, e.name, None))]
         if missing:
             raise AssignmentError(f"{self.reference} does not define {', '.join(missing)}")
         return {exercise.name: getattr(module, exercise.name) for exercise in every}
-
-
-def _import(module_name: str, what: str) -> ModuleType:
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        raise AssignmentError(f"cannot import {what} ({module_name}): {error}") from None

@@ -16,11 +16,9 @@ import numpy as np
 
 from .errors import AssignmentError
 from .literals import literal
+from .settings import MAX_ELEMENTS
 
 NUMERIC_KINDS = "biuf"
-
-
-MAX_MARKED = 400  # differing cells listed in a mismatch, enough to mark every cell of a drawn grid
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ def _differences(expected: np.ndarray, actual: np.ndarray, wrong: np.ndarray) ->
     """The values marked ``wrong``, counted, with the first of them shown."""
     if not wrong.any():
         return None
-    differing = tuple(tuple(int(i) for i in index) for index in np.argwhere(wrong)[:MAX_MARKED])
+    differing = tuple(tuple(int(i) for i in index) for index in np.argwhere(wrong)[:MAX_ELEMENTS])
     where = differing[0]
     return Mismatch(
         f"{int(wrong.sum())} of {wrong.size} values differ; first at index {where}: "

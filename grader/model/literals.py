@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_ELEMENTS = 400  # a larger array is summarised rather than printed in full
+from .settings import MAX_ELEMENTS
 
 
 def literal(value, prefix: str = "") -> str:

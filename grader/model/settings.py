@@ -92,6 +92,11 @@ PROFILES: dict[str, Settings] = {
     "quick": Settings(max_examples=30),
 }
 DEFAULT_PROFILE = "thorough"
+# The inputs per sub-check that `grade freeze` stores, and so those final grading tries.
+MAX_EXAMPLES = PROFILES[DEFAULT_PROFILE].max_examples
+# The most values an array may have to be shown in full: printed as a literal, drawn as a grid
+# with every differing cell marked. A larger one is summarised.
+MAX_ELEMENTS = 400
 
 
 def get_profile(name: str) -> Settings:
