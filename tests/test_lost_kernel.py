@@ -1,5 +1,14 @@
-"""Checking goes on past a call that loses the kernel. No kernels: a fake caller loses it."""
+"""Checking goes on past a call that loses the kernel, and a kernel that cannot start is said so.
+No kernels: a fake caller loses one, and starting one fails on purpose."""
 
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+import grader.kernel.run
+from grader.cli import main
 from grader.model.errors import KernelLoss, KernelLost
 from grader.judge.exercises import check_exercises
 from grader.model.settings import Settings
@@ -70,3 +79,44 @@ def test_without_a_lost_kernel_every_exercise_is_checked(assignment):
     results, lost = check_exercises(assignment, Caller(), stored_oracle(assignment), SETTINGS)
     assert lost == ""
     assert all(check.status == "passed" for exercise in results for check in exercise.checks)
+
+
+@pytest.fixture
+def kernels_die_at_start(monkeypatch):
+    """Every kernel dies before answering, as jupyter_client reports it."""
+
+    def setup_kernel(self, **keywords):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(grader.kernel.run.NotebookClient, "setup_kernel", setup_kernel)
+
+
+KERNEL_START_FAILED = ("a Jupyter kernel could not start (Kernel died before replying to "
+                       "kernel_info): check that this environment starts one")
+
+
+def test_grade_check_says_that_no_kernel_could_start_without_a_traceback(
+        kernels_die_at_start, capsys):
+    notebook = Path("solutions/convolutions-solved.ipynb")
+    assert main(["check", str(notebook), "--sandbox", "off"]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert captured.err.splitlines()[-1].startswith(f"grade: error: {KERNEL_START_FAILED}")
+
+
+def test_a_kernel_that_cannot_start_is_that_submissions_grader_error(
+        kernels_die_at_start, tmp_path):
+    solved = Path("solutions/convolutions-solved.ipynb")
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.copy(solved, submissions / "ada.ipynb")
+    (submissions / "broken.ipynb").write_text("{not json")
+    out = tmp_path / "grades"
+    assert main([str(submissions), "--out", str(out), "--jobs", "1", "--sandbox", "off"]) == 1
+    with open(out / "grades.csv", newline="") as gradebook:
+        rows = {row["submission"]: row for row in csv.DictReader(gradebook)}
+    assert rows["ada"]["status"] == "grader error"
+    assert rows["ada"]["message"].startswith(
+        f"The grader failed on this submission ({KERNEL_START_FAILED}")
+    assert "Traceback" not in rows["ada"]["message"]
+    assert rows["broken"]["status"] == "unreadable"

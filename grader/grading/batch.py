@@ -16,6 +16,7 @@ from functools import cache
 from ..judge.exercises import all_not_checked
 from ..judge.oracle import make_oracle
 from ..model.assignment import Assignment
+from ..model.errors import GraderError
 from ..model.lessons import load_assignment
 from ..model.results import SubmissionResult
 from ..model.settings import Settings
@@ -52,6 +53,8 @@ def grade_one(
     assignment, oracle = cached_assignment_and_oracle(assignment_name, exercises, use_reference)
     try:
         return grade_submission(submission, assignment, settings, oracle)
+    except GraderError as error:  # worded for people already: no traceback needed
+        return grader_error(assignment, submission, str(error))
     except Exception:
         return grader_error(assignment, submission, traceback.format_exc(limit=-3).strip())
 

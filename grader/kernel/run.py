@@ -21,7 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from ..model.errors import KernelLoss, KernelLost
+from ..model.errors import KernelLoss, KernelLost, KernelStartFailed
 from ..model.results import CellFailure
 from .channel import Channel, CodeRun
 from .launch import prepare_kernel, working_folder
@@ -149,7 +149,10 @@ class NotebookRun:
             self.notebook, kernel_name="python3", output_limit=self.output_limit, **options
         )
         started = time.perf_counter()
-        self._stack.enter_context(self.client.setup_kernel(**start.setup))
+        try:
+            self._stack.enter_context(self.client.setup_kernel(**start.setup))
+        except (RuntimeError, TimeoutError) as error:  # jupyter_client's words for "it died"
+            raise KernelStartFailed(str(error) or type(error).__name__) from error
         # Opened before any cell runs: see ``channel``.
         self.channel = Channel(self.client.km)
         self._stack.callback(self.channel.close)

@@ -51,6 +51,21 @@ class ArchiveError(GraderError):
         return (type(self), (self.path, self.reason))
 
 
+class KernelStartFailed(GraderError):
+    """A kernel could not be started for a notebook: nothing of the notebook has run yet."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(
+            f"a Jupyter kernel could not start ({reason}): check that this environment starts "
+            "one (`python -m ipykernel_launcher --help` runs), that no file beside the notebook "
+            "is named like a module the kernel imports (ipykernel.py, zmq.py), and, if it only "
+            "fails in the sandbox, that `--sandbox off` works")
+
+    def __reduce__(self):
+        return (type(self), (self.reason,))
+
+
 class KernelLoss(Enum):
     """How a student's kernel was lost; the value is the reason as a clause of a message."""
 
