@@ -112,15 +112,16 @@ TO_GRAYSCALE = (
 )
 
 
+@pytest.mark.parametrize("source", [TO_GRAYSCALE, "%matplotlib inline\n" + TO_GRAYSCALE])
 def test_a_stub_left_as_handed_out_is_not_untouched_when_another_cell_defines_the_function(
-        pixels):
-    notebook = handout_with_cell(pixels, TO_GRAYSCALE)
+        pixels, source):
+    notebook = handout_with_cell(pixels, source)
     assert pipeline.untouched_exercises(pixels, notebook) == {"crop", "brightness", "adjust_brightness"}
 
 
 @pytest.mark.parametrize("source", [
     "def helper():\n    def to_grayscale(image):\n        return image",  # not at top level
-    "%time\ndef to_grayscale(image):\n    return image",  # does not parse
+    "def to_grayscale(image)\n    return image",  # does not parse
     "print(to_grayscale)",  # uses it, does not define it
 ])
 def test_a_stub_left_as_handed_out_stays_untouched_when_no_other_cell_defines_it_at_top_level(
