@@ -80,6 +80,19 @@ def test_only_top_level_functions_of_cells_that_parse_count():
     assert defined_functions(nb) == {"outer", "convolve"}
 
 
+@pytest.mark.parametrize("content", [
+    {"cells": 5},
+    {"cells": [5, "cell", None]},
+    {"cells": [{"cell_type": "code", "source": [1, None]}]},
+    {"cells": [{"cell_type": "code", "source": 7}]},
+    {"cells": [{"cell_type": "code", "source": "(" * 200_000 + ")" * 200_000}]},
+    {"metadata": [], "cells": {}},
+])
+def test_a_notebook_of_any_json_shape_is_just_not_recognised(lessons, content):
+    assert defined_functions(content) == set()
+    assert recognise(content, lessons) == ""
+
+
 def test_a_mixed_batch_is_sorted_by_lesson_and_unreadable_files_join_the_most_common(
         lessons, tmp_path):
     ada = write(tmp_path / "ada.ipynb", notebook("def convolve(image, kernel): pass",

@@ -107,7 +107,15 @@ def lesson_in_metadata(notebook: Mapping) -> str:
 
 def _source(cell: Mapping) -> str:
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+    if isinstance(source, list):
+        return "".join(part for part in source if isinstance(part, str))
+    return source if isinstance(source, str) else ""
+
+
+def _cells(notebook: Mapping) -> list[Mapping]:
+    """The notebook's cells that are cells at all: the file is a student's, in any shape."""
+    cells = notebook.get("cells") if isinstance(notebook, Mapping) else None
+    return [cell for cell in cells if isinstance(cell, Mapping)] if isinstance(cells, list) else []
 
 
 def defined_functions(notebook: Mapping) -> set[str]:
@@ -117,8 +125,8 @@ def defined_functions(notebook: Mapping) -> set[str]:
     not parse defines nothing.
     """
     names: set[str] = set()
-    for cell in notebook.get("cells", []) if isinstance(notebook, Mapping) else []:
-        if not isinstance(cell, Mapping) or cell.get("cell_type") != "code":
+    for cell in _cells(notebook):
+        if cell.get("cell_type") != "code":
             continue
         lines = [
             "" if line.lstrip().startswith(("%", "!")) else line
@@ -126,7 +134,7 @@ def defined_functions(notebook: Mapping) -> set[str]:
         ]
         try:
             tree = ast.parse("\n".join(lines))
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # too deep counts too
             continue
         names |= {
             node.name for node in tree.body
