@@ -25,7 +25,7 @@ from ..judge.exercises import Checked, all_not_checked, check_until_lost, in_ord
 from ..judge.oracle import Oracle, make_oracle
 from ..judge.showcase import picture_exercises, reference_pictures
 from ..kernel.calls import FunctionCaller, KernelTransport
-from ..kernel.defs_only import keep_definitions, python_source
+from ..kernel.defs_only import keep_definitions
 from ..kernel.limits import MIB, Limits
 from ..kernel.notebook import read_notebook
 from ..kernel.own_files import OwnFiles, own_files
@@ -35,6 +35,7 @@ from ..kernel.sandbox import make_sandbox
 from ..model.assignment import Assignment
 from ..model.budget import Budget
 from ..model.errors import KernelLoss, UnreadableNotebook
+from ..model.lessons import parse_cell
 from ..model.results import CellFailure, ExerciseResult, SubmissionResult, Timings
 from ..model.settings import Settings
 from .discover import Submission
@@ -282,14 +283,11 @@ def untouched_exercises(assignment: Assignment, notebook: nbformat.NotebookNode)
 
 
 def _defines(source: str, name: str) -> bool:
-    """Whether the cell binds ``name`` at its top level: ``def``, assignment or import.
-    IPython syntax (``%matplotlib inline``) is read as the kernel reads it; a cell that does
-    not parse even so (a typo) defines nothing here."""
-    try:
-        tree = ast.parse(python_source(source))
-    except Exception:  # IPython's transformer and ast raise several types for bad input
-        return False
-    for statement in tree.body:
+    """Whether the cell binds ``name`` at its top level: ``def``, assignment or import; read as
+    ``lessons.parse_cell`` reads a cell to recognise its lesson (a cell that does not parse
+    defines nothing)."""
+    tree = parse_cell(source)
+    for statement in tree.body if tree else ():
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound = {statement.name}
         elif isinstance(statement, (ast.Import, ast.ImportFrom)):

@@ -169,7 +169,7 @@ def _transformer():
     return TransformerManager()
 
 
-def python_source(source: str) -> str:
+def _python(source: str) -> str:
     """The cell as the kernel compiles it: IPython syntax (``%magic``, ``!cmd``) made Python."""
     return _transformer().transform_cell(source)
 
@@ -177,7 +177,7 @@ def python_source(source: str) -> str:
 def _units(cell: int, source: str) -> list[_Unit]:
     lines = source.count("\n") + 1
     try:
-        python = python_source(source)
+        python = _python(source)
         units = [_statement(cell, statement) for statement in ast.parse(python).body]
     except Exception:  # does not compile (or not here): it runs whole, as in a full run
         return [_Unit(cell, 1, lines, whole=True)]

@@ -118,26 +118,24 @@ def _cells(notebook: Mapping) -> list[Mapping]:
     return [cell for cell in cells if isinstance(cell, Mapping)] if isinstance(cells, list) else []
 
 
-def defined_functions(notebook: Mapping) -> set[str]:
-    """The names of the functions the notebook's code cells define at their top level.
+def parse_cell(source: str) -> ast.Module | None:
+    """A code cell's source as Python, with lines of IPython syntax (magics, shell escapes)
+    blanked first; None if it still does not parse."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    try:
+        return ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # too deep counts too
+        return None
 
-    Lines of IPython syntax (magics, shell escapes) are blanked first; a cell that still does
-    not parse defines nothing.
-    """
+
+def defined_functions(notebook: Mapping) -> set[str]:
+    """The names of the functions the notebook's code cells define at their top level (see
+    ``parse_cell``: a cell that does not parse defines nothing)."""
     names: set[str] = set()
     for cell in _cells(notebook):
-        if cell.get("cell_type") != "code":
-            continue
-        lines = [
-            "" if line.lstrip().startswith(("%", "!")) else line
-            for line in _source(cell).splitlines()
-        ]
-        try:
-            tree = ast.parse("\n".join(lines))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):  # too deep counts too
-            continue
+        tree = parse_cell(_source(cell)) if cell.get("cell_type") == "code" else None
         names |= {
-            node.name for node in tree.body
+            node.name for node in (tree.body if tree else ())
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
     return names
