@@ -20,7 +20,8 @@ from ..grading.discover import Submission
 from ..grading.pipeline import grade_submission
 from ..judge.freeze import stale_checks, write_expected
 from ..model.assignment import Assignment
-from ..model.errors import UsageError
+from ..kernel.notebook import read_notebook
+from ..model.errors import UnreadableNotebook, UsageError
 from ..model.lessons import (
     METADATA_KEY,
     available_assignments,
@@ -39,10 +40,9 @@ def read_solved(path: Path) -> nbformat.NotebookNode:
         raise UsageError(f"{path} is not a notebook: `grade assign` reads the solved notebook "
                          "(.ipynb) that the handout is made from")
     try:
-        return nbformat.read(path, as_version=4)
-    except Exception as error:  # nbformat raises several unrelated types for bad input
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise UsageError(f"cannot read {path} as a notebook ({reason[:200]}): fix the file, or "
+        return read_notebook(path, keep_outputs=True)
+    except UnreadableNotebook as error:
+        raise UsageError(f"cannot read {path} as a notebook ({error.reason}): fix the file, or "
                          "open and save it in Jupyter") from None
 
 

@@ -23,11 +23,13 @@ SUFFIXES = (".ipynb", ".py")  # what a submission's file may be
 MAX_BYTES = 256 * 1024**2  # larger files are not read (a notebook with its outputs cleared is small)
 
 
-def read_notebook(path: Path, content: bytes | None = None) -> nbformat.NotebookNode:
+def read_notebook(path: Path, content: bytes | None = None,
+                  keep_outputs: bool = False) -> nbformat.NotebookNode:
     """Read a submission, turning every way a file can fail to be a notebook into one error.
 
     ``content``, if given, is the file's bytes, read elsewhere (a cluster's worker gets them so);
-    ``path`` then only names it.
+    ``path`` then only names it. ``keep_outputs`` keeps what the last run saved, for a notebook
+    that is written back (an instructor's solved notebook).
     """
     text = _text(path, content)
     if path.suffix == ".py":
@@ -38,7 +40,8 @@ def read_notebook(path: Path, content: bytes | None = None) -> nbformat.Notebook
         raise UnreadableNotebook(str(path), f"not valid notebook JSON ({error})") from None
     if not isinstance(content, dict) or not isinstance(_cells(content), list):
         raise UnreadableNotebook(str(path), "not valid notebook JSON (it has no list of cells)")
-    _drop_outputs(content)
+    if not keep_outputs:
+        _drop_outputs(content)
     try:
         with warnings.catch_warnings():  # nbformat warns about fixable details, such as cell ids
             warnings.simplefilter("ignore")
