@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -87,7 +88,7 @@ def grade_submission(
     oracle: Oracle | None = None,
 ) -> SubmissionResult:
     """Grade one submission from its file to its score."""
-    oracle = oracle or make_oracle(assignment)
+    oracle = (oracle or make_oracle(assignment)).for_notebook(notebook_digest(submission))
     result = _grade(submission, assignment, settings, oracle)
     started = time.perf_counter()
     exercises = reference_pictures(assignment, oracle, result.exercises)
@@ -95,6 +96,17 @@ def grade_submission(
         result.timings, pictures=result.timings.pictures + time.perf_counter() - started
     )
     return dataclasses.replace(result, mode=oracle.mode, exercises=exercises, timings=timings)
+
+
+def notebook_digest(submission: Submission) -> str:
+    """The sha256 of the submitted notebook's bytes, which seeds its held-out inputs (see
+    ``model.secret``); "" where they cannot be read (it is graded as unreadable then)."""
+    try:
+        content = submission.content if submission.content is not None \
+            else submission.path.read_bytes()
+    except OSError:
+        return ""
+    return hashlib.sha256(content).hexdigest()
 
 
 def _check_in(run: NotebookRun, assignment: Assignment, oracle: Oracle, settings: Settings,

@@ -59,11 +59,13 @@ def same_draws_in_every_process():
         cache.clear()
 
 
-def draw_inputs(exercise: Exercise, subcheck: SubCheck, max_examples: int) -> tuple[tuple, ...]:
-    """The inputs hypothesis draws for a sub-check when nothing fails."""
+def draw_inputs(exercise: Exercise, subcheck: SubCheck, max_examples: int,
+                with_seed: int | None = None) -> tuple[tuple, ...]:
+    """The inputs hypothesis draws for a sub-check when nothing fails: with the sub-check's own
+    seed, or ``with_seed`` (held-out inputs, see ``model.secret``)."""
     drawn: list[tuple] = []
 
-    @seed(search_seed(exercise, subcheck))
+    @seed(search_seed(exercise, subcheck) if with_seed is None else with_seed)
     @search_settings(max_examples)
     @given(subcheck.inputs)
     def collect(arguments):

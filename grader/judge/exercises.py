@@ -21,6 +21,7 @@ from ..model.results import CheckResult, ExerciseResult, StandInApplied
 from ..model.settings import Settings
 from .oracle import Oracle
 from .search import run_check
+from .stored import Examples
 
 
 def _unchecked(exercise: Exercise, check: SubCheck, problem: str) -> CheckResult:
@@ -169,17 +170,22 @@ def _check_exercise(
             checks.append(_out_of_time(exercise, check, budget))
             continue
         try:
-            examples = oracle.examples(exercise, check, settings.max_examples)
-            stand_ins = (
-                _only(failing_helpers, oracle.stand_ins(exercise, examples))
-                if failing_helpers else None
-            )
-            result = run_check(
-                exercise, check, examples, caller, oracle.reference(exercise),
-                settings.max_examples, stand_ins,
-                budget.within(settings.check_timeout, "--check-timeout"),
-                settings.shrink_timeout,
-            )
+            within = budget.within(settings.check_timeout, "--check-timeout")
+
+            def run_on(examples: Examples) -> CheckResult:
+                stand_ins = (
+                    _only(failing_helpers, oracle.stand_ins(exercise, examples))
+                    if failing_helpers else None
+                )
+                return run_check(exercise, check, examples, caller, oracle.reference(exercise),
+                                 settings.max_examples, stand_ins, within,
+                                 settings.shrink_timeout)
+
+            result = run_on(oracle.examples(exercise, check, settings.max_examples))
+            held_out = (oracle.held_out(exercise, check, settings.held_out_examples)
+                        if result.status == "passed" else None)
+            if held_out:
+                result = _on_held_out(run_on(held_out), settings.hide_held_out)
             checks.append(dataclasses.replace(result, stand_ins=applied))
         except KernelLost as error:
             lost = Loss(error.reason, exercise.name, check.name)
@@ -213,6 +219,25 @@ def in_order(
     exercise never checked, zero points with ``problem`` as the reason."""
     found = {result.name: result for result in results}
     return tuple(found.get(e.name) or not_checked(e, problem) for e in assignment.exercises)
+
+
+HELD_OUT_NOTE = ("Every input a self-check tries passes; this one is among the inputs only final "
+                 "grading tries, drawn for this notebook alone.")
+
+
+def _on_held_out(result: CheckResult, hide: bool) -> CheckResult:
+    """The verdict on the held-out inputs of a sub-check whose public ones all passed: marked
+    when it fails; with ``hide``, the failing input is not shown."""
+    if result.status == "passed":
+        return result
+    if not hide:
+        return dataclasses.replace(result, held_out=True,
+                                   note=" ".join(filter(None, [HELD_OUT_NOTE, result.note])))
+    return dataclasses.replace(
+        result, held_out=True, counterexample=None, note="",
+        message="Wrong on an input that only final grading tries (held out); it is not shown "
+        "yet. Every input a self-check tries passes: test the function on inputs of your own.",
+    )
 
 
 def _only(helpers: tuple[StandIn, ...], stand_ins):

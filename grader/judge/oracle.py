@@ -9,10 +9,15 @@ otherwise. The same goes for the outputs of an exercise's stand-ins (see
 ``assignment.StandIn``): for each fixed input, the correct output of each helper call it leads to.
 And for the showcases (see ``model.showcase``): their arguments are the stored ones where the
 file has them, and what the reference shows of its output comes from the reference, or the file.
+
+Final grading with the reference also knows each sub-check's held-out inputs for one submission
+(``for_notebook``, ``held_out``; see ``model.secret``): drawn with a seed made of the lesson's
+secret, and judged against the reference alone, since no file holds their outputs.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from functools import cache
 from typing import Literal
@@ -23,6 +28,7 @@ import numpy as np
 from ..kernel.calls import StandInOutput
 from ..model.assignment import Assignment, Exercise, SubCheck
 from ..model.errors import AssignmentError, UsageError
+from ..model.secret import held_out_seed, read_secret
 from ..model.showcase import Showcase
 from ..model.values import argument_key
 from .draws import draw_inputs
@@ -49,7 +55,7 @@ class Oracle:
     """Knows each sub-check's inputs and expected outputs, from the reference or from storage."""
 
     def __init__(self, assignment: Assignment, references: dict[str, Callable] | None,
-                 stored: Stored | None):
+                 stored: Stored | None, secret: bytes | None = None):
         if references is None and stored is None:
             raise AssignmentError(
                 f"{assignment.name!r} has neither its reference solutions ({assignment.reference})"
@@ -59,8 +65,24 @@ class Oracle:
         self.references = references
         self.stored = stored
         self.mode: Mode = "reference" if references is not None else "stored outputs"
+        # Held-out inputs need the reference, which alone knows their outputs.
+        self.secret = secret if references is not None else None
+        self.notebook = ""  # the digest of the notebook graded now: its held-out inputs' seed
         self.examples = cache(self._examples)
         self.showcase = cache(self._showcase)
+
+    def for_notebook(self, digest: str) -> Oracle:
+        """This oracle for grading the notebook whose bytes have ``digest`` (see ``held_out``);
+        what it knows of the stored inputs is shared, not copied."""
+        bound = copy.copy(self)
+        bound.notebook = digest
+        return bound
+
+    @property
+    def holds_out(self) -> bool:
+        """Whether final grading tries held-out inputs too: the reference and the secret are
+        both here."""
+        return self.secret is not None
 
     def ensure_usable(self, max_examples: int) -> None:
         """Fail now, before any notebook runs, if the stored inputs cannot serve these settings."""
@@ -83,11 +105,26 @@ class Oracle:
             if stored is None:
                 raise UsageError(f"no stored expected outputs for {exercise.name}: {subcheck.name}")
             return stored
-        reference = self.references[exercise.name]
         if stored:
-            inputs, drawn_with = stored.inputs, stored.drawn_with
-        else:
-            inputs, drawn_with = draw_inputs(exercise, subcheck, max_examples), hypothesis.__version__
+            return self._answered(exercise, subcheck, stored.inputs, drawn_with=stored.drawn_with)
+        return self._answered(exercise, subcheck, draw_inputs(exercise, subcheck, max_examples))
+
+    def held_out(self, exercise: Exercise, subcheck: SubCheck, count: int) -> Examples | None:
+        """``count`` inputs of the sub-check that students never see, for the notebook this
+        oracle is for (see ``for_notebook``), with the reference's outputs; None where there
+        are none to try (no secret, or no reference)."""
+        if self.secret is None or count < 1:
+            return None
+        seed = held_out_seed(self.secret, self.assignment.name, exercise.name, subcheck.name,
+                             self.notebook)
+        inputs = draw_inputs(exercise, subcheck, count, seed)
+        return self._answered(exercise, subcheck, inputs, seed=seed, draws=count)
+
+    def _answered(self, exercise: Exercise, subcheck: SubCheck, inputs: tuple[tuple, ...],
+                  drawn_with: str = hypothesis.__version__, seed: int | None = None,
+                  draws: int | None = None) -> Examples:
+        """``inputs`` with the reference's output (and stand-in outputs) for each."""
+        reference = self.references[exercise.name]
         return Examples(
             inputs,
             tuple(call_reference(reference, arguments) for arguments in inputs),
@@ -95,6 +132,8 @@ class Oracle:
             if exercise.stand_ins else (),
             drawn_with,
             repr(subcheck.inputs),
+            seed,
+            draws,
         )
 
     def _showcase(self, showcase: Showcase) -> ShowcaseData | None:
@@ -154,7 +193,8 @@ class Oracle:
 
 
 def make_oracle(assignment: Assignment, use_reference: bool = True) -> Oracle:
-    """The reference solutions when they can be imported (and are wanted), else stored outputs."""
+    """The reference solutions when they can be imported (and are wanted), else stored outputs;
+    with the reference, the lesson's secret too, where it has one (see ``model.secret``)."""
     references = None
     if use_reference:
         try:
@@ -163,4 +203,5 @@ def make_oracle(assignment: Assignment, use_reference: bool = True) -> Oracle:
             references = None
     path = assignment.expected_path()
     stored = load_examples(path) if path.is_file() else None
-    return Oracle(assignment, references, stored)
+    secret = read_secret(assignment.secret_path()) if references is not None else None
+    return Oracle(assignment, references, stored, secret)

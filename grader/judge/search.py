@@ -234,7 +234,7 @@ def run_check(
         return sub.result("passed")
     if reference is None:
         return sub.result("failed", failure)
-    return _shrink(sub, reference, max_examples,
+    return _shrink(sub, reference, examples, max_examples,
                    budget.within(shrink_timeout, "--shrink-timeout"), failure)
 
 
@@ -268,14 +268,15 @@ def _try_fixed_inputs(sub: _Sub, ordered: list[tuple[tuple, object]],
     return judged, failure, pace
 
 
-def _shrink(sub: _Sub, reference: Callable, max_examples: int, budget: Budget,
-            failure: _Failure) -> CheckResult:
-    """Search again with the sub-check's seed to shrink ``failure``, within ``budget``."""
+def _shrink(sub: _Sub, reference: Callable, examples: Examples, max_examples: int,
+            budget: Budget, failure: _Failure) -> CheckResult:
+    """Search again with the seed that drew ``examples`` to shrink ``failure``, within
+    ``budget``."""
     found: list[_Failure] = []  # the last one is the smallest: hypothesis replays it last
     pace = _Pace(sub.exercise)
 
-    @seed(search_seed(sub.exercise, sub.subcheck))
-    @search_settings(max_examples)
+    @seed(search_seed(sub.exercise, sub.subcheck) if examples.seed is None else examples.seed)
+    @search_settings(examples.draws or max_examples)
     @given(sub.subcheck.inputs)
     def search(arguments):
         if budget.over() or pace.calls >= MAX_SEARCH_CALLS:

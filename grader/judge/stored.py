@@ -36,6 +36,16 @@ class Examples:
     stand_in_outputs: tuple[tuple[np.ndarray, ...], ...] = ()
     drawn_with: str = ""  # the hypothesis version that drew the inputs
     strategy: str = ""  # the strategy they were drawn from, as it prints (``repr``)
+    # Held-out inputs (see ``model.secret``) say how hypothesis draws them again, to shrink a
+    # failure: with this seed and this many examples. None: the sub-check's own seed, and the
+    # settings' number of examples, as for the stored inputs.
+    seed: int | None = None
+    draws: int | None = None
+
+    @property
+    def held_out(self) -> bool:
+        """Whether these are inputs that students never see (see ``model.secret``)."""
+        return self.seed is not None
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,12 @@ class Assignment:
             tuple(Path(folder) for folder in folders if Path(folder).is_dir()),
         )
 
+    def secret_path(self) -> Path | None:
+        """Where the lesson's secret lies: beside its reference module, as ``<lesson>.secret``
+        (see ``model.secret``); None where the reference is not installed."""
+        module = self.reference_files().module
+        return module.parent / f"{self.name}.secret" if module else None
+
     def reference_functions(self) -> dict[str, Callable]:
         """The reference implementation of every exercise and helper, by name."""
         module = import_lesson_module(self.reference,

@@ -111,6 +111,9 @@ class CheckResult:
     stand_ins: tuple[StandInApplied, ...] = ()  # in place during every call of this sub-check
     note: str = ""  # how the verdict was reached, when the student should know: a search cut short
     missing_name: str = ""  # the name a NameError of the failing call named, if it raised one
+    # Every input students can see passes, and one they cannot see (held out) fails: the
+    # function is wrong, or answers the inputs it was shown from a table (see ``model.secret``).
+    held_out: bool = False
 
     @property
     def points(self) -> float:
@@ -129,6 +132,7 @@ class CheckResult:
             "stand_ins": [stand_in.to_json() for stand_in in self.stand_ins],
             "note": self.note,
             "missing_name": self.missing_name,
+            "held_out": self.held_out,
         }
 
 
@@ -251,6 +255,7 @@ def result_from_json(data: dict) -> SubmissionResult:
             tuple(StandInApplied(**used) for used in record.get("stand_ins", [])),
             record.get("note", ""),
             record.get("missing_name", ""),
+            record.get("held_out", False),
         )
 
     known = {"id", "path", "status", "exercises", "cell_failures", "message", "timings"}

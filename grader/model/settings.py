@@ -42,6 +42,11 @@ class Settings:
         900.0, "seconds one submission may take in all: running the notebook, restarts and "
         "every check; past it, what is left is not run and counts as timed out"
     )
+    held_out_examples: int = _option(
+        25, "held-out inputs tried per sub-check in final grading, besides the stored ones: "
+        "drawn for each notebook with the lesson's secret, never shown to students unless "
+        "one fails (needs the reference solutions)"
+    )
     startup_timeout: float = _option(60.0, "seconds to wait for a new kernel to answer")
     memory_limit: float = _option(
         4.0, "GiB of memory (address space) a notebook's kernel may use; past it, MemoryError"
@@ -64,6 +69,10 @@ class Settings:
         "no capabilities (as root, a user id of its own; otherwise, user namespaces). auto: "
         "where bwrap can make one; on: refuse to grade without it; off: never",
         choices=SANDBOX_MODES,
+    )
+    hide_held_out: bool = _option(
+        False, "do not show in the feedback the held-out input a function fails on (before "
+        "the due date, say); the feedback still says that one failed"
     )
     defs_only: bool = _option(
         False, "fast mode: run imports, definitions and the setup they use, but not the demo "
