@@ -19,6 +19,7 @@ from ..model.assignment import Assignment
 from ..model.files import write_atomically
 from ..model.results import CheckResult, SubmissionResult
 from .html import STYLE, counterexample_html, data_uri, inline
+from .report import held_out_only
 from .stats import WRONG
 from .wording import points
 
@@ -155,6 +156,22 @@ def _failing_html(assignment: Assignment, results: Sequence[SubmissionResult]) -
     return "".join(parts)
 
 
+def _held_out_html(results: Sequence[SubmissionResult]) -> str:
+    """The submissions that pass every input students can see in a sub-check and fail one they
+    cannot: worth a look, since answers looked up rather than computed do just that."""
+    rows = [[f'<a href="{quote(r.id)}/feedback.html">{escape(r.id)}</a>',
+             f"{points(r.score)}/{points(r.possible)}",
+             escape("; ".join(held_out_only(r)))]
+            for r in sorted(results, key=lambda r: r.id) if held_out_only(r)]
+    if not rows:
+        return ("<p>None: every submission that passes the inputs students can see in a "
+                "sub-check passes its held-out inputs too.</p>")
+    return ("<p>Each of these passes every input a self-check tries in the sub-checks named, "
+            "and fails on inputs only final grading tries. That can be an honest mistake the "
+            "public inputs miss, or answers looked up rather than computed: worth a look.</p>"
+            + _table(["submission", "score", "sub-checks"], rows))
+
+
 def _submissions_html(results: Sequence[SubmissionResult]) -> str:
     rows = [
         [f'<a href="{quote(r.id)}/feedback.html">{escape(r.id)}</a>',
@@ -185,6 +202,8 @@ def report_page(assignment: Assignment, results: Sequence[SubmissionResult],
         + "<h2>Pass rate per sub-check</h2>"
         + _table(["exercise", "sub-check", "passed"], rate_rows)
         + "<h2>Most common failing sub-checks</h2>" + _failing_html(assignment, results)
+        + "<h2>Passes what students can see, fails what they cannot</h2>"
+        + _held_out_html(results)
         + "<h2>Submissions</h2>" + _submissions_html(results)
     )
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -20,8 +20,9 @@ from .wording import MARK, MODE_NOTE, points, stand_in_note
 
 
 # The columns of grades.csv besides the exercises' own: "submission" comes first, then the
-# exercises, then the others.
-GRADEBOOK_COLUMNS = ("submission", "total", "possible", "status", "message")
+# exercises, then the others. "held_out_only" names the sub-checks whose every public input
+# passes while a held-out one fails: worth a look (see ``held_out_only``).
+GRADEBOOK_COLUMNS = ("submission", "total", "possible", "status", "message", "held_out_only")
 # The columns a course platform's download adds after those, in this order, when it says so
 # of the students: a Gradescope export's submitters, then a Canvas download's own.
 ROSTER_COLUMNS = SUBMITTER_FIELDS + CANVAS_COLUMNS
@@ -30,6 +31,14 @@ ROSTER_COLUMNS = SUBMITTER_FIELDS + CANVAS_COLUMNS
 def gradebook_header(assignment: Assignment) -> list[str]:
     first, *after = GRADEBOOK_COLUMNS
     return [first, *(e.name for e in assignment.exercises), *after]
+
+
+def held_out_only(result: SubmissionResult) -> list[str]:
+    """The sub-checks ``result`` passes on every input students can see and fails on one they
+    cannot (see ``model.secret``): an honest mistake the public inputs miss, or answers looked
+    up rather than computed."""
+    return [f"{check.exercise}: {check.name}" for exercise in result.exercises
+            for check in exercise.checks if check.held_out]
 
 
 def write_gradebook(path: Path, assignment: Assignment, results: Iterable[SubmissionResult],
@@ -56,6 +65,7 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
                 points(result.possible),
                 result.status,
                 result.message,
+                "; ".join(held_out_only(result)),
                 *(said.get(column, "") for column in extra),
             ]
         )

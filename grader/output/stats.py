@@ -28,6 +28,7 @@ class ExerciseStats:
     not_checked: int  # the function could not be checked: missing, unreadable file, dead kernel
     most_failed: str | None = None  # the sub-check failed (or timed out) most often
     most_failed_count: int = 0
+    held_out_only: int = 0  # passed every public input of a sub-check, failed a held-out one
 
     @property
     def pass_rate(self) -> float:
@@ -45,6 +46,7 @@ class ExerciseStats:
             "most_common_failing_check": self.most_failed and {
                 "name": self.most_failed, "submissions": self.most_failed_count,
             },
+            "failed_only_held_out_inputs": self.held_out_only,
         }
 
 
@@ -69,6 +71,7 @@ def exercise_statistics(
                 not_checked=sum(all(c.status == "error" for c in one.checks) for one in graded),
                 most_failed=most,
                 most_failed_count=failing[most] if most else 0,
+                held_out_only=sum(any(c.held_out for c in one.checks) for one in graded),
             )
         )
     return tuple(stats)
