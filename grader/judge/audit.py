@@ -16,6 +16,13 @@ mutant. Fewer examples are not the first N stored inputs, nor the N smallest: wi
 grading draws its inputs afresh with hypothesis, which sizes what it draws to the number asked
 for, so few of them are among the stored ones. So each number tried is drawn that way, as
 grading with the reference does, by this machine's hypothesis.
+
+It also measures whether a self-check predicts final grading for honest mistakes: each mutant
+and mistake is checked once more on the held-out inputs (see ``model.secret``) that final
+grading would draw for each of ``HELD_OUT_SAMPLES`` notebooks. The public set (the stored
+inputs) and the held-out sets agree on a mutant when both kill it or neither does. One that
+only held-out inputs kill passes a student's self-check and fails final grading: the public
+strategy should draw what shows it.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from ..kernel.in_process import InProcessCaller
 from ..model.assignment import Assignment, Exercise
 from ..model.compare import close
 from ..model.errors import AssignmentError
+from ..model.secret import read_secret
+from ..model.settings import PROFILES
 from .mutants import Mutant, mutants_of
 from .oracle import Oracle
 from .search import judge, run_check, smallest_first
@@ -44,6 +53,8 @@ FRAGILE_AT_MOST = 3  # a killed mutant caught by this many stored inputs or fewe
 ROUNDING = 1e-9  # equivalent: every output within this fraction of the largest expected value
 _rounded = close(ROUNDING)
 FEWER_EXAMPLES = (1, 2, 3, 5, 10, 20, 30, 50, 75)  # --max-examples tried, below the stored number
+HELD_OUT_SAMPLES = 5  # notebooks whose held-out inputs each mutant is checked on
+AUDIT_SECRET = b"the audit's own secret, for a lesson that has none yet"
 
 Verdict = Literal["killed", "equivalent", "survived"]
 
@@ -73,6 +84,16 @@ class MutantAudit:
     verdict: Verdict
     cells: tuple[Cell, ...]
     description: str = ""
+    held_out_kills: int = 0  # of the HELD_OUT_SAMPLES held-out sets, those that kill it
+
+    @property
+    def agreement(self) -> Literal["both", "neither", "public only", "held-out only"]:
+        """Which inputs kill it: the public ones (a self-check's), the held-out ones (final
+        grading's, in every sample), both or neither. "held-out only" means a student with this
+        mistake passes the self-check and fails final grading."""
+        if self.verdict == "killed":
+            return "both" if self.held_out_kills == HELD_OUT_SAMPLES else "public only"
+        return "neither" if self.held_out_kills == 0 else "held-out only"
 
     @property
     def caught_by(self) -> int:
@@ -91,6 +112,7 @@ class MutantAudit:
                 "kind": self.kind, "description": self.description,
                 "verdict": self.verdict, "caught_by": self.caught_by,
                 "fragile": self.fragile, "first_tried": self.first_tried,
+                "held_out_kills": self.held_out_kills, "agreement": self.agreement,
                 "cells": [cell.to_json() for cell in self.cells]}
 
 
@@ -119,6 +141,13 @@ class LessonAudit:
         tries (they are tried smallest first)."""
         return max((m.first_tried for m in self.mutants if m.verdict == "killed"), default=0)
 
+    def agreement(self) -> dict[str, int]:
+        """How many mutants and mistakes the public and the held-out inputs agree on."""
+        found = {kind: 0 for kind in ("both", "neither", "public only", "held-out only")}
+        for mutant in self.mutants:
+            found[mutant.agreement] += 1
+        return found
+
     def mistakes_missed(self) -> tuple[MutantAudit, ...]:
         """Declared mistakes the sub-checks do not fail: the audit fails on these."""
         return tuple(m for m in self.mutants if m.kind == "mistake" and m.verdict != "killed")
@@ -133,6 +162,8 @@ class LessonAudit:
             "missed_with": None if self.missed_with is None else {
                 "max_examples": self.missed_with[0], "missed": list(self.missed_with[1])},
             "smallest_first": self.smallest_first(),
+            "held_out": {"samples": HELD_OUT_SAMPLES, "per_check": HELD_OUT_EXAMPLES,
+                         "agreement": self.agreement()},
             "notes": list(self.notes),
             "results": [mutant.to_json() for mutant in self.mutants],
         }
@@ -173,7 +204,7 @@ def _same_as_reference(exercise: Exercise, found: Sequence[Examples],
     return True
 
 
-def _audited(exercise: Exercise, mutant: Mutant, examples: dict,
+def _audited(exercise: Exercise, mutant: Mutant, examples: dict, held_out: Sequence[dict],
              caller: InProcessCaller) -> MutantAudit:
     found = [examples[(exercise.name, check.name)] for check in exercise.checks]
     cells = tuple(_cell(exercise, check, each, caller)
@@ -182,8 +213,30 @@ def _audited(exercise: Exercise, mutant: Mutant, examples: dict,
         verdict = "killed"
     else:
         verdict = "equivalent" if _same_as_reference(exercise, found, caller) else "survived"
+    kills = sum(
+        any(run_check(exercise, check, one[(exercise.name, check.name)], caller).status
+            != "passed" for check in exercise.checks)
+        for one in held_out
+    )
     return MutantAudit(exercise.name, mutant.name, mutant.family, mutant.kind, verdict, cells,
-                       mutant.description)
+                       mutant.description, kills)
+
+
+HELD_OUT_EXAMPLES = PROFILES["thorough"].held_out_examples
+
+
+def _held_out_sets(assignment: Assignment, oracle: Oracle) -> list[dict]:
+    """For each of HELD_OUT_SAMPLES notebooks, the held-out inputs of every sub-check, as
+    final grading draws them (with the lesson's secret, or the audit's own where it has none:
+    which secret draws them changes nothing of what they are like)."""
+    if oracle.secret is None:
+        oracle = Oracle(assignment, oracle.references, oracle.stored, AUDIT_SECRET)
+    sets = []
+    for sample in range(HELD_OUT_SAMPLES):
+        bound = oracle.for_notebook(f"audit sample {sample}")
+        sets.append({(e.name, c.name): bound.held_out(e, c, HELD_OUT_EXAMPLES)
+                     for e in assignment.exercises for c in e.checks})
+    return sets
 
 
 def _declared(assignment: Assignment) -> list[Mutant]:
@@ -242,7 +295,8 @@ def audit_lesson(assignment: Assignment, max_examples: int) -> LessonAudit:
     started = time.perf_counter()
     references = assignment.reference_functions()
     path = assignment.expected_path()
-    oracle = Oracle(assignment, references, load_examples(path) if path.is_file() else None)
+    oracle = Oracle(assignment, references, load_examples(path) if path.is_file() else None,
+                    read_secret(assignment.secret_path()))
     examples = {(e.name, c.name): oracle.examples(e, c, max_examples)
                 for e in assignment.exercises for c in e.checks}
     notes, candidates, declared = [], [], _declared(assignment)
@@ -260,7 +314,8 @@ def audit_lesson(assignment: Assignment, max_examples: int) -> LessonAudit:
         warnings.simplefilter("ignore")
         _reference_passes(assignment, references, examples)
         callers = [(mutant, _caller(mutant)) for mutant in candidates]
-        audited = tuple(_audited(assignment.exercise(m.exercise), m, examples, caller)
+        held_out = _held_out_sets(assignment, oracle)
+        audited = tuple(_audited(assignment.exercise(m.exercise), m, examples, held_out, caller)
                         for m, caller in callers)
         killed = [pair for pair, result in zip(callers, audited) if result.verdict == "killed"]
         needed, missed = _fewest_examples(assignment, oracle, max_examples, killed)

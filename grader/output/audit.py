@@ -86,6 +86,15 @@ def summary(audit: LessonAudit) -> list[str]:
         chosen = [m for m in audit.mutants
                   if (m.fragile if verdict == "fragile" else m.verdict == verdict)]
         lines.append(f"  {heading}: {_names(chosen) if chosen else 'none'}.")
+    agreement = audit.agreement()
+    only = [m for m in audit.mutants if m.agreement == "held-out only"]
+    lines.append(
+        f"  Public and held-out inputs agree on {agreement['both'] + agreement['neither']} of "
+        f"{len(audit.mutants)} mutants and mistakes (killed by both: {agreement['both']}, by "
+        f"neither: {agreement['neither']}); killed by the public inputs but not by every "
+        f"held-out set: {agreement['public only']}; killed only by held-out inputs (a self-check "
+        f"passes them, final grading does not): {_names(only) if only else 'none'}."
+    )
     lines += [f"  Note: {note}." for note in audit.notes]
     lines.append(f"  Audited in {audit.seconds:.1f} s.")
     return lines
