@@ -19,6 +19,7 @@ from ..authoring.assign import (
 from ..authoring.definition import definition_problems, load_references
 from ..model.errors import UsageError
 from ..model.lessons import load_assignment
+from ..model.secret import ensure_secret
 from ..model.settings import DEFAULT_PROFILE, PROFILES
 from .options import add_assignment_option, sandbox_line
 
@@ -73,6 +74,9 @@ def run(arguments: argparse.Namespace) -> int:
     expected = assignment.expected_path()
     print(f"{expected} is current." if stored is None else
           f"Stored the expected outputs of {stored} sub-checks in {expected}.")
+    made = ensure_secret(assignment.secret_path())
+    if made:
+        print(made)
     return _check_in_kernels(assignment, path, handout)
 
 

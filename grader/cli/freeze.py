@@ -10,6 +10,7 @@ from ..authoring.definition import definition_problems, load_references
 from ..judge.freeze import stale_checks, write_expected
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError
+from ..model.secret import ensure_secret, read_secret
 from ..model.settings import MAX_EXAMPLES
 from .options import add_assignment_option, chosen_lessons
 
@@ -59,6 +60,9 @@ def _check(assignment: Assignment) -> int:
         print(f"note: {note}", file=sys.stderr)
     for problem in found.problems:
         print(f"out of date: {problem}", file=sys.stderr)
+    if read_secret(assignment.secret_path()) is None:
+        print(f"note: {assignment.name} has no secret, so final grading tries no held-out "
+              f"inputs: `grade freeze --lesson {assignment.name}` makes one", file=sys.stderr)
     if found.problems:
         print(f"Run `grade freeze --lesson {assignment.name}` to update {path}.",
               file=sys.stderr)
@@ -72,4 +76,7 @@ def _store(assignment: Assignment, redraw: bool) -> int:
     print(f"Stored {frozen.inputs} inputs and expected outputs, {frozen.stand_in_outputs} stand-in "
           f"outputs and {frozen.showcases} showcases in {assignment.expected_path()} "
           f"({frozen.kept} of {frozen.subchecks} sub-checks kept their stored inputs).")
+    made = ensure_secret(assignment.secret_path())
+    if made:
+        print(made)
     return EXIT_OK

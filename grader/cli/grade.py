@@ -33,6 +33,7 @@ from .options import (
     SOURCES,
     add_grading_options,
     assignment_and_oracle,
+    held_out_line,
     sandbox_line,
     settings_from,
 )
@@ -222,6 +223,7 @@ def _grade_lesson(this: _Run, batch: LessonBatch, chosen: tuple[Assignment, Orac
           f"{SOURCES[oracle.mode]}...", file=sys.stderr)
     if first and not target:
         print(sandbox_line(settings), file=sys.stderr)
+    print(held_out_line(assignment, oracle, settings), file=sys.stderr)
     started = time.perf_counter()
     cache = ResultCache.for_run(out, assignment, settings, reuse=not arguments.force,
                                 mode=oracle.mode)

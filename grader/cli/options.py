@@ -120,6 +120,20 @@ def sandbox_line(settings: Settings, reason: str | None = None, where: str = "")
     return line
 
 
+def held_out_line(assignment: Assignment, oracle: Oracle, settings: Settings) -> str:
+    """Whether final grading tries held-out inputs besides the ones students can see, and if
+    not, why and the fix."""
+    if oracle.holds_out:
+        return (f"Held-out inputs: {settings.held_out_examples} per sub-check, drawn for each "
+                "notebook, besides the stored ones students can see.")
+    if oracle.mode != "reference":
+        return ("Held-out inputs: none, since they need the reference solutions: only the "
+                "stored inputs, which students can see, are tried.")
+    return (f"Held-out inputs: none, since {assignment.name!r} has no secret: only the stored "
+            f"inputs, which students can see, are tried. To fix this, run: grade freeze "
+            f"--lesson {assignment.name}")
+
+
 def assignment_and_oracle(arguments: argparse.Namespace, settings: Settings,
                           assignment: Assignment) -> tuple[Assignment, Oracle]:
     """The assignment cut to the exercises the arguments choose, and where its expected outputs

@@ -80,12 +80,14 @@ def key_parts(assignment: Assignment, settings: Settings, mode: str = "reference
              for path in _files(assignment.folder)]
     checks = [[e.name, [c.name for c in e.checks]] for e in assignment.exercises]
     reference = assignment.reference_files().module
+    secret = assignment.secret_path()
     versions = {"grader": _grader_version(), "Python": platform.python_version(),
                 "hypothesis": hypothesis.__version__, "numpy": numpy.__version__}
     return {
         "assignment files": _digest([*files, ("exercises", json.dumps(checks).encode())]),
         "reference solutions": (
-            _digest([("reference", reference.read_bytes())])
+            _digest([("reference", reference.read_bytes()),
+                     ("secret", secret.read_bytes() if secret and secret.is_file() else b"")])
             if reference and reference.is_file() else "none"
         ),
         "grader code": grader_code(),

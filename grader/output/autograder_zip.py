@@ -9,8 +9,9 @@ holds, at its root:
 - ``autograder.json``: the lesson, the settings and the visibilities chosen when building;
 - ``grader/``: the grader's own code;
 - ``assignments/<lesson>/``: the lesson (handout, data, checks, stored outputs);
-- ``solutions/``: the lesson's reference solutions, which grading there needs and which only
-  root may read (the students' kernels run in the sandbox, or without it as the sandbox says).
+- ``solutions/``: the lesson's reference solutions and its secret (which draws the held-out
+  inputs), which grading there needs and which only root may read (the students' kernels run
+  in the sandbox, or as a user of their own that cannot read them).
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def _tree(folder: Path, prefix: str) -> dict[str, Path]:
 
 
 def _reference_files(assignment: Assignment) -> dict[str, Path]:
-    """The reference module, or package, under its import path."""
+    """The reference module, or package, under its import path; and the lesson's secret beside
+    it (see ``model.secret``), which draws the held-out inputs."""
     module = assignment.reference_files().module
     if module is None or not module.is_file():
         raise UsageError(f"the reference solutions of {assignment.name!r} "
@@ -94,4 +96,8 @@ def _reference_files(assignment: Assignment) -> dict[str, Path]:
     parts = assignment.reference.split(".")
     if module.name == "__init__.py":
         return _tree(module.parent, "/".join(parts))
-    return {"/".join(parts[:-1] + [module.name]): module}
+    files = {"/".join(parts[:-1] + [module.name]): module}
+    secret = assignment.secret_path()
+    if secret and secret.is_file():
+        files["/".join(parts[:-1] + [secret.name])] = secret
+    return files
