@@ -132,6 +132,16 @@ def test_gradebook_header_starts_with_the_fixed_columns(graded_examples, lesson)
 
 
 @pytest.mark.parametrize("lesson", sorted(LESSONS))
+def test_no_example_fails_only_on_held_out_inputs(graded_examples, lesson):
+    """Held-out inputs change no honest verdict: what a demo gets wrong, the public inputs (a
+    self-check's) show too (test_self_check grades them without the held-out ones)."""
+    _, out = graded_examples
+    with (out / lesson / "grades.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and all(row["held_out_only"] == "" for row in rows)
+
+
+@pytest.mark.parametrize("lesson", sorted(LESSONS))
 def test_each_example_gets_gradescope_results_and_feedback(graded_examples, lesson):
     _, out = graded_examples
     for name, expected in LESSONS[lesson][0].items():
