@@ -16,7 +16,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..grading.batch import grade_one
+from ..grading.batch import cached_assignment_and_oracle, grade_one
 from ..grading.discover import submission_in
 from ..judge.oracle import make_oracle
 from ..model.lessons import load_assignment
@@ -25,7 +25,7 @@ from ..model.settings import Settings
 from ..output.autograder_zip import CONFIG
 from ..output.gradescope import Visibility, autograder_results, failure_results, write_results
 from ..output.report import points
-from .options import sandbox_line
+from .options import held_out_line, sandbox_line
 
 
 def _config(root: Path) -> dict:
@@ -45,6 +45,8 @@ def _grade(root: Path, config: dict, settings: Settings) -> SubmissionResult:
     assignment = load_assignment(config["lesson"])
     submission = submission_in(root / "submission", [assignment.notebook], _student(root))
     exercises = tuple(exercise.name for exercise in assignment.exercises)
+    print(held_out_line(*cached_assignment_and_oracle(assignment.name, exercises, True),
+                        settings))
     return grade_one(assignment.name, exercises, submission, settings, use_reference=True)
 
 
