@@ -66,6 +66,8 @@ def test_grading_again_skips_unchanged_notebooks_and_lists_them_all(folder, tmp_
     assert [graded for graded, _ in grading] == [["ada", "grace"], []]
     captured = capsys.readouterr()
     assert captured.err.splitlines()[2:] == [
+        "Held-out inputs: 25 per sub-check, drawn for each notebook, besides the stored ones "
+        "students can see.",
         f"2 of them are unchanged since they were graded into {out}; their results are kept "
         "(--force regrades them).",
         "[1/2] ada: 10/10  (unchanged since graded before)",

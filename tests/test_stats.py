@@ -67,5 +67,6 @@ def test_summary_json_holds_the_statistics_and_the_run(assignment, tmp_path):
     assert summary["exercises"][1] == {
         "name": "convolve", "submissions": 2, "passed": 1, "pass_rate": 0.5, "mean_points": 1.5,
         "max_points": 3, "not_checked": 1, "most_common_failing_check": None,
+        "failed_only_held_out_inputs": 0,
     }
     assert summary["run"] == {"jobs": 2}

@@ -82,7 +82,8 @@ def test_exercise_named_like_a_column_of_the_gradebook(tiny):
                     for e in tiny.exercises)
     problems = validate(dataclasses.replace(tiny, exercises=renamed))
     assert problems[-1] == ("total: grades.csv has a column of that name already (submission, "
-                            "total, possible, status, message): give the exercise another name")
+                            "total, possible, status, message, held_out_only): give the exercise another "
+                            "name")
     assert GRADEBOOK_COLUMNS == tuple(
         column for column in gradebook_header(tiny) if column not in ("double", "sum_all"))
 
