@@ -214,7 +214,7 @@ def recording_cost(counts: list[int], work: Path) -> None:
     from grader import load_assignment
     from grader.cli.grade import Recorder
     from grader.grading.cache import ResultCache
-    from grader.grading.discover import Submission
+    from grader.intake.discover import Submission
     from grader.judge.exercises import all_not_checked
     from grader.model.results import SubmissionResult
 

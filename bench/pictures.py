@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader import PROFILES, grade_submission  # noqa: E402
-from grader.grading.by_lesson import sort_by_lesson  # noqa: E402
-from grader.grading.discover import Submission  # noqa: E402
+from grader.intake.by_lesson import sort_by_lesson  # noqa: E402
+from grader.intake.discover import Submission  # noqa: E402
 from grader.judge.oracle import make_oracle  # noqa: E402
 from grader.model.lessons import installed_lessons  # noqa: E402
 from grader.judge.showcase import pictured as draw  # noqa: E402

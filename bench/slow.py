@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader import PROFILES, grade_submission, load_assignment  # noqa: E402
-from grader.grading.discover import Submission  # noqa: E402
+from grader.intake.discover import Submission  # noqa: E402
 
 SLOW = ROOT / "tests" / "notebooks" / "slow"
 

@@ -14,7 +14,7 @@ import pytest
 
 import grader.cli.audit
 from grader.cli import main
-from grader.judge.audit import audit_lesson
+from grader.authoring.audit import audit_lesson
 from grader.judge.search import run_check
 from grader.model.errors import AssignmentError
 from grader.model.mistakes import Mistake

@@ -7,7 +7,7 @@ import pytest
 from grader import PROFILES
 from grader.grading.cache import FOLDER, ResultCache, run_key
 from grader.model.results import result_from_json
-from grader.grading.discover import Submission
+from grader.intake.discover import Submission
 from grader.judge.exercises import all_not_checked
 from grader.model.results import (
     CellFailure,

@@ -31,7 +31,7 @@ from grader.grading.cluster import _outcome, _with_content
 from grader.grading.connect import (
     PROFILE_OFF, Cluster, Target, jobqueue_cluster, local_cluster, parse_target,
 )
-from grader.grading.discover import Submission
+from grader.intake.discover import Submission
 from grader.grading.workers import (
     Facts, Job, Refusal, facts_here, grade_here, problems, profiler_can_deadlock, unpacked,
 )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.grading.discover import find_submissions
+from grader.intake.discover import find_submissions
 from grader.model.errors import UsageError
 
 HANDOUT = "convolutions.ipynb"

@@ -17,7 +17,7 @@ from conftest import EXAMPLES, NOTEBOOKS, ROOT, folder_with_broken_files, needs_
 from grader import grade_submission
 from grader.kernel.calls import FunctionCaller, KernelTransport
 from grader.cli import main
-from grader.grading.discover import Submission
+from grader.intake.discover import Submission
 from grader.kernel.run import NotebookRun
 from grader.judge.oracle import make_oracle
 from grader.judge.exercises import check_exercises

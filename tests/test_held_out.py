@@ -133,7 +133,7 @@ def test_a_student_release_holds_no_secret_and_no_reference(lesson, tmp_path):
 
 
 def test_the_audit_finds_no_mistake_that_only_held_out_inputs_catch():
-    from grader.judge.audit import audit_lesson
+    from grader.authoring.audit import audit_lesson
 
     audit = audit_lesson(load_assignment("pixels"), 100)
     agreement = audit.agreement()

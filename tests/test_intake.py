@@ -9,9 +9,9 @@ import pytest
 
 from conftest import EXAMPLES
 from grader.cli import main
-from grader.grading.canvas import parse
-from grader.grading.intake import take_in
-from grader.grading.unpack import unpack_zip
+from grader.intake.canvas import parse
+from grader.intake.intake import take_in
+from grader.intake.unpack import unpack_zip
 from grader.model.errors import ArchiveError
 
 HANDOUTS = ["convolutions.ipynb"]

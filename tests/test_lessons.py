@@ -9,10 +9,10 @@ import textwrap
 import nbformat
 import pytest
 
-import grader.grading.by_lesson
+import grader.intake.by_lesson
 from conftest import ROOT
-from grader.grading.by_lesson import sort_by_lesson
-from grader.grading.discover import Submission
+from grader.intake.by_lesson import sort_by_lesson
+from grader.intake.discover import Submission
 from grader.model.assignment import Exercise
 from grader.model.errors import UsageError
 from grader.model.lessons import (
@@ -133,7 +133,7 @@ def test_with_one_lesson_installed_or_named_no_notebook_is_read_to_sort_them(
     def refuse(path):
         raise AssertionError(f"{path} was read to sort it")
 
-    monkeypatch.setattr(grader.grading.by_lesson, "notebook_content", refuse)
+    monkeypatch.setattr(grader.intake.by_lesson, "notebook_content", refuse)
     if installed == "one":
         lessons = Installed(lessons.lessons[:1], {})
     ada = write(tmp_path / "ada.ipynb", notebook("def crop(image): pass", lesson="pixels"))

@@ -3,7 +3,7 @@ each does what its name says. No lesson is involved: the operators know none."""
 
 import numpy as np
 
-from grader.judge.mutants import mutants_of
+from grader.authoring.mutants import mutants_of
 
 
 def crop(image, top, left, height, width):

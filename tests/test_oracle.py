@@ -10,7 +10,7 @@ import dataclasses
 
 import hypothesis
 
-from grader.judge.freeze import current_examples, stale_checks
+from grader.authoring.freeze import current_examples, stale_checks
 from grader.judge.stored import Examples, load_examples, save_examples
 from grader.judge.oracle import make_oracle
 from solutions import convolutions as reference
@@ -239,6 +239,6 @@ def test_draws_do_not_depend_on_which_modules_a_process_has_imported():
             [sys.executable, "-c", DRAW.format(imports=imports)], capture_output=True, text=True,
             timeout=120, check=True, cwd=str(__import__("conftest").ROOT),
         ).stdout
-        for imports in ("", "import grader.cli, grader.judge.freeze, solutions.convolutions, bench.self_check")
+        for imports in ("", "import grader.cli, grader.authoring.freeze, solutions.convolutions, bench.self_check")
     }
     assert len(digests) == 1

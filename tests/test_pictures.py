@@ -12,7 +12,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from grader.judge.freeze import stale_checks
+from grader.authoring.freeze import stale_checks
 from grader.judge.grids import counterexample_grids
 from grader.judge.oracle import Oracle
 from grader.judge.raster import EXPECTED_BOX, NOT_FINITE, YOUR_BOX

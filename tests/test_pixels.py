@@ -15,9 +15,9 @@ from conftest import ROOT
 from grader import grade_submission
 from grader.cli import check as check_command
 from grader.cli import main
-from grader.grading.discover import Submission
+from grader.intake.discover import Submission
 from grader.grading import pipeline
-from grader.judge.freeze import stale_checks
+from grader.authoring.freeze import stale_checks
 from grader.judge.stored import load_examples
 from grader.model.lessons import available_assignments, load_assignment
 from test_self_check import run_with_last_cell

@@ -9,7 +9,7 @@ import pytest
 
 from grader import PROFILES, grade_submission
 from grader.kernel.calls import argument_key
-from grader.grading.discover import Submission
+from grader.intake.discover import Submission
 from grader.output.gradescope import Visibility, autograder_results
 from grader.output.report import feedback_markdown, gradescope_results, write_gradebook, write_submission
 from grader.model.results import ExerciseResult, SubmissionResult, Timings

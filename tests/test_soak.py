@@ -10,7 +10,7 @@ import pytest
 from conftest import NOTEBOOKS
 from grader import PROFILES
 from grader.grading.batch import grade_all
-from grader.grading.discover import find_submissions
+from grader.intake.discover import find_submissions
 from processes import children
 
 pytestmark = pytest.mark.kernel

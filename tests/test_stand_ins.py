@@ -20,7 +20,7 @@ from grader.model.results import result_from_json
 from grader.kernel.calls import FunctionCaller, LocalTransport, argument_key
 from grader.judge.search import run_check
 from grader.model.errors import AssignmentError
-from grader.judge.freeze import stale_checks
+from grader.authoring.freeze import stale_checks
 from grader.judge.stored import Examples, load_examples, save_examples
 from grader.judge.exercises import check_exercises
 from grader.output.report import feedback_markdown, gradescope_results

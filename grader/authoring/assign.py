@@ -16,9 +16,9 @@ from typing import Literal
 
 import nbformat
 
-from ..grading.discover import Submission
+from ..intake.discover import Submission
 from ..grading.pipeline import grade_submission
-from ..judge.freeze import stale_checks, write_expected
+from .freeze import stale_checks, write_expected
 from ..model.assignment import Assignment
 from ..kernel.notebook import read_notebook
 from ..model.errors import UnreadableNotebook, UsageError

@@ -13,7 +13,7 @@ import importlib.metadata
 import shutil
 from pathlib import Path
 
-from ..judge.freeze import stale_checks
+from .freeze import stale_checks
 from ..model.assignment import Assignment
 from ..model.errors import AuthoringError, UsageError
 from ..model.settings import MAX_EXAMPLES

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..judge.freeze import stale_checks
+from .freeze import stale_checks
 from ..kernel.notebook import read_notebook
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError, UnreadableNotebook

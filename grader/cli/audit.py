@@ -1,5 +1,5 @@
 """``grade audit [LESSON]``: how well each lesson's sub-checks catch typical mistakes (see
-``judge.audit``): the kill matrix in the terminal, ``audit.json`` and a picture per lesson."""
+``authoring.audit``): the kill matrix in the terminal, ``audit.json`` and a picture per lesson."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from ..judge.audit import audit_lesson
+from ..authoring.audit import audit_lesson
 from ..model.errors import AssignmentError
 from ..model.settings import MAX_EXAMPLES
-from ..output.audit import audit_text, write_json
-from ..output.audit_picture import write_picture
+from ..authoring.audit_text import audit_text, write_json
+from ..authoring.audit_picture import write_picture
 from .options import chosen_lessons
 
 USAGE = "grade audit [LESSON] [--out DIR]"

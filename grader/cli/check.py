@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..grading.discover import Submission
+from ..intake.discover import Submission
 from ..grading.pipeline import grade_submission
 from ..kernel.notebook import read_notebook
 from ..model.assignment import Assignment

@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from ..grading import batch
 from ..grading.cluster import check_cluster, grade_on_cluster
 from ..grading.connect import TARGETS, Cluster, Target, connect, waiting_line
-from ..grading.discover import Submission
+from ..intake.discover import Submission
 from ..judge.oracle import Oracle
 from ..model.assignment import Assignment
 from ..model.settings import Settings

@@ -1,5 +1,5 @@
 """``grade freeze``: store each sub-check's fixed inputs with the reference's outputs, or check
-that the stored file is current (see ``judge.freeze``)."""
+that the stored file is current (see ``authoring.freeze``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from ..authoring.definition import definition_problems, load_references
-from ..judge.freeze import stale_checks, write_expected
+from ..authoring.freeze import stale_checks, write_expected
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError
 from ..model.secret import ensure_secret, read_secret

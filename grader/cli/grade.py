@@ -12,11 +12,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from ..grading.batch import grade_all
-from ..grading.by_lesson import LessonBatch, sort_by_lesson
+from ..intake.by_lesson import LessonBatch, sort_by_lesson
 from ..grading.cache import ResultCache
 from ..grading.connect import Target, parse_target
-from ..grading.discover import Found, Submission
-from ..grading.intake import take_in
+from ..intake.discover import Found, Submission
+from ..intake.intake import take_in
 from ..judge.oracle import Oracle
 from ..model.assignment import Assignment
 from ..model.errors import UsageError

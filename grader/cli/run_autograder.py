@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from ..grading.batch import cached_assignment_and_oracle, grade_one
-from ..grading.discover import submission_in
+from ..intake.discover import submission_in
 from ..judge.oracle import make_oracle
 from ..model.lessons import load_assignment
 from ..model.results import SubmissionResult

@@ -20,7 +20,7 @@ from ..model.errors import GraderError
 from ..model.lessons import load_assignment
 from ..model.results import SubmissionResult
 from ..model.settings import Settings
-from .discover import Submission
+from ..intake.discover import Submission
 from .pipeline import grade_submission
 
 

@@ -27,7 +27,7 @@ from ..model.assignment import Assignment
 from ..model.files import write_atomically
 from ..model.results import SubmissionResult, result_from_json
 from ..model.settings import Settings
-from .discover import Submission
+from ..intake.discover import Submission
 
 FOLDER = ".cache"
 GRADER_FOLDER = Path(__file__).resolve().parent.parent

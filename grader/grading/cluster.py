@@ -34,7 +34,7 @@ from ..model.settings import Settings
 from .batch import grade_one, grader_error
 from .cache import grader_code, key_parts
 from .connect import Cluster
-from .discover import Carried, Submission
+from ..intake.discover import Carried, Submission
 from .workers import Facts, Job, Refusal, facts_here, grade_here, prepare_scheduler, problems
 
 FIX = ("Install the same grader, assignments and packages on every machine of the cluster as "

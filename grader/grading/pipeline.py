@@ -39,7 +39,7 @@ from ..model.errors import KernelLoss, UnreadableNotebook
 from ..model.lessons import parse_cell
 from ..model.results import CellFailure, ExerciseResult, SubmissionResult, Timings
 from ..model.settings import Settings
-from .discover import Submission
+from ..intake.discover import Submission
 
 
 @cache

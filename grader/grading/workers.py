@@ -35,7 +35,7 @@ from ..model.settings import Settings
 from .batch import cached_assignment_and_oracle, grade_one
 from .cache import grader_code, key_parts
 from .connect import PROFILE_OFF
-from .discover import Submission
+from ..intake.discover import Submission
 
 
 @dataclass(frozen=True)

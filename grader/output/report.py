@@ -9,8 +9,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from ..grading.canvas import COLUMNS as CANVAS_COLUMNS
-from ..grading.gradescope_export import SUBMITTER_FIELDS
+from ..intake.canvas import COLUMNS as CANVAS_COLUMNS
+from ..intake.gradescope_export import SUBMITTER_FIELDS
 from ..model.assignment import Assignment
 from ..model.files import write_atomically
 from ..model.results import CheckResult, SubmissionResult

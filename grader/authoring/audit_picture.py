@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..judge.audit import LessonAudit
-from .audit import _row_name, _verdict
+from .audit import LessonAudit
+from .audit_text import _row_name, _verdict
 
 ROW_INCHES, COLUMN_INCHES = 0.17, 0.75
 

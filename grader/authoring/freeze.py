@@ -24,9 +24,9 @@ import hypothesis
 import numpy as np
 
 from ..model.assignment import Assignment, Exercise, SubCheck
-from .draws import draw_inputs
-from .oracle import Oracle, call_reference, stand_in_outputs
-from .stored import Examples, ShowcaseData, Stored, load_examples, save_examples
+from ..judge.draws import draw_inputs
+from ..judge.oracle import Oracle, call_reference, stand_in_outputs
+from ..judge.stored import Examples, ShowcaseData, Stored, load_examples, save_examples
 
 
 def current_examples(assignment: Assignment, max_examples: int, stored: Stored | None = None
