@@ -166,3 +166,28 @@ def test_autograder_takes_sandbox_on_without_asking_this_machine_for_one(tmp_pat
                  "--sandbox", "on"]) == 0
     with zipfile.ZipFile(target) as opened:
         assert json.loads(opened.read("autograder.json"))["settings"]["sandbox"] == "on"
+
+
+def test_a_mistyped_command_gets_the_command_it_is_close_to(capsys):
+    assert main(["chek", "notebook.ipynb"]) == 2
+    assert error_lines(capsys) == [
+        "grade: error: 'chek' is neither a command nor a file or folder: did you mean `grade "
+        "check`? (`grade --help` lists the commands)"]
+
+
+def test_a_folder_named_like_a_command_is_graded_not_corrected(tmp_path, capsys):
+    (tmp_path / "chek").mkdir()
+    assert main(["chek"]) == 2  # it exists: a folder to grade, which holds no notebooks
+    assert error_lines(capsys) == [
+        "grade: error: no notebooks (*.ipynb) or scripts (*.py) found under chek"]
+
+
+def test_check_of_a_folder_says_it_checks_one_notebook_and_names_it(tmp_path, capsys):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "convolutions.ipynb").write_text("{}")
+    assert main(["check", str(folder)]) == 2
+    assert error_lines(capsys) == [
+        f"grade: error: {folder} is a folder: grade check checks one notebook, so name it: "
+        f"`grade check {folder / 'convolutions.ipynb'}`; to grade a folder of submissions, run "
+        f"`grade {folder}`"]

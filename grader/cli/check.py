@@ -53,6 +53,12 @@ def _own_folder(path: Path, assignment: Assignment) -> Path | None:
 def run(arguments: argparse.Namespace) -> int:
     settings = settings_from(arguments)
     path = arguments.notebook
+    if path.is_dir():
+        notebooks = sorted(path.glob("*.ipynb"))
+        which = (f": `grade check {notebooks[0]}`" if len(notebooks) == 1 else
+                 f", such as {notebooks[0]}" if notebooks else "")
+        raise UsageError(f"{path} is a folder: grade check checks one notebook, so name it"
+                         f"{which}; to grade a folder of submissions, run `grade {path}`")
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
     try:

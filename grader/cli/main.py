@@ -8,9 +8,11 @@ one to ``COMMANDS`` lists it in ``grade --help``.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
+from pathlib import Path
 
-from ..model.errors import GraderError
+from ..model.errors import GraderError, UsageError
 from . import assign, audit, autograder, check, freeze, grade, new, release, validate
 
 # grade itself is the default
@@ -37,11 +39,24 @@ def parser_for(name: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+def _mistyped_command(argv: list[str]) -> str:
+    """The command the first argument seems to misspell, if it is no file and names none;
+    else ""."""
+    if not argv or argv[0].startswith("-") or Path(argv[0]).exists():
+        return ""
+    close = difflib.get_close_matches(argv[0], COMMANDS, n=1, cutoff=0.7)
+    return close[0] if close else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     name = argv[0] if argv and argv[0] in COMMANDS else None
     module = COMMANDS[name] if name else grade
     try:
+        meant = "" if name else _mistyped_command(argv)
+        if meant:
+            raise UsageError(f"{argv[0]!r} is neither a command nor a file or folder: did you "
+                             f"mean `grade {meant}`? (`grade --help` lists the commands)")
         arguments = parser_for(name).parse_args(argv[1:] if name else argv)
         return module.run(arguments)
     except GraderError as error:
