@@ -3,8 +3,10 @@ do, and what a kernel inside it can and cannot do (as root, in the root sandbox;
 user, in the rootless one)."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -13,7 +15,7 @@ from conftest import ROOT, needs_sandbox
 from processes import process_table
 
 from grader.cli.options import sandbox_line
-from grader.kernel import probe
+from grader.kernel import probe, unprivileged
 from grader.kernel import sandbox as sandbox_module
 from grader.kernel.limits import Limits
 from grader.kernel.probe import Availability
@@ -91,7 +93,8 @@ def test_modes_are_checked_before_anything_is_graded(monkeypatch):
     missing = Availability(None, "`bwrap` is not installed", "sudo apt-get install bubblewrap")
     assert refused(monkeypatch, missing) == ("--sandbox on, but `bwrap` is not installed. To fix "
                                              "this, run: sudo apt-get install bubblewrap")
-    assert make_sandbox("auto", 10, [], []) is None  # auto goes on without it
+    monkeypatch.setattr(sandbox_module.os, "geteuid", lambda: 1000)
+    assert make_sandbox("auto", 10, [], []) is None  # auto goes on without it (as root: see below)
     found = Availability("rootless", process_limit=False)
     monkeypatch.setattr(sandbox_module, "availability", lambda: found)
     assert make_sandbox("auto", 10, [], []).process_limit is None  # it would not bind
@@ -155,6 +158,81 @@ def test_grade_says_which_sandbox_runs_and_what_would_make_one_run(monkeypatch, 
     monkeypatch.setattr("grader.cli.options.availability", lambda: found)
     assert sandbox_line(Settings(sandbox=mode)) == line
 
+
+NO_BWRAP = Availability(None, "`bwrap` is not installed", "apt-get install bubblewrap")
+
+
+@pytest.fixture
+def as_root_without_bwrap(monkeypatch):
+    monkeypatch.setattr(sandbox_module, "availability", lambda: NO_BWRAP)
+    monkeypatch.setattr("grader.cli.options.availability", lambda: NO_BWRAP)
+    monkeypatch.setattr(sandbox_module.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(sandbox_module.shutil, "which", lambda program: f"/usr/bin/{program}")
+    monkeypatch.setattr(unprivileged.shutil, "which", lambda program: f"/usr/bin/{program}")
+
+
+@pytest.fixture
+def open_folder():
+    """A folder every user may pass through (pytest's own temporary folders are root's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="grader-open-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_as_root_without_bwrap_the_kernel_runs_as_a_user_id_of_its_own(as_root_without_bwrap,
+                                                                         open_folder, tmp_path):
+    lessons = open_folder / "assignments"
+    (lessons / "convolutions").mkdir(parents=True, mode=0o700)
+    (lessons / "convolutions" / "expected.npz").write_bytes(b"answers")
+    assert make_sandbox("auto", 99, [], [lessons]).kind == "user"
+    assert make_sandbox("off", 99, [], [lessons]) is None  # off: the grader's own user
+    with pytest.raises(UsageError, match="--sandbox on, but `bwrap` is not installed"):
+        make_sandbox("on", 99, [], [lessons])  # on: bubblewrap's sandbox or nothing
+
+    kernel = make_sandbox("auto", 99, [], [lessons]).for_one_kernel()
+    command = kernel.command(["python", "-m", "ipykernel_launcher"], tmp_path)
+    assert command == ["setpriv", f"--reuid={kernel.uid}", f"--regid={kernel.uid}",
+                       "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                       "--no-new-privs", "--", "prlimit", "--nproc=99", "--",
+                       "python", "-m", "ipykernel_launcher"]
+    assert kernel.uid >= sandbox_module.FIRST_UID and kernel.own_user
+
+
+def test_as_root_without_bwrap_answers_every_user_can_read_refuse_the_run_with_the_fix(
+        as_root_without_bwrap, open_folder):
+    lessons, solutions = open_folder / "assignments", open_folder / "solutions"
+    (lessons / "convolutions").mkdir(parents=True)
+    solutions.mkdir()
+    (lessons / "convolutions" / "expected.npz").write_bytes(b"answers")
+    (solutions / "convolutions.py").write_text("def convolve(): ...")
+    (solutions / "convolutions.secret").write_text("42")
+    for path in [lessons, solutions, *lessons.rglob("*"), *solutions.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+    assert len(unprivileged.exposed([lessons, solutions])) == 3
+    with pytest.raises(UsageError) as error:
+        make_sandbox("auto", 99, [], [lessons, solutions])
+    assert str(error.value).endswith(
+        f"can be read by every user. To fix this, run: chmod -R go-rwx {lessons} {solutions}  "
+        "(or install bubblewrap)")
+    assert "expected.npz" in str(error.value)
+
+    unprivileged.lock([lessons, solutions])
+    assert unprivileged.exposed([lessons, solutions]) == []
+    assert make_sandbox("auto", 99, [], [lessons, solutions]).kind == "user"
+    # A file open to all behind a folder closed to them is out of their reach.
+    (solutions / "convolutions.secret").chmod(0o644)
+    assert unprivileged.exposed([solutions]) == []
+
+
+def test_the_sandbox_line_names_the_unprivileged_user(as_root_without_bwrap):
+    assert sandbox_line(Settings(sandbox="auto")) == (
+        "Sandbox: unprivileged user, since `bwrap` is not installed. Each kernel runs as a user "
+        "id of its own, which cannot read the lessons or the reference solutions, with the "
+        "network. See the README for what still holds. To fix this, run: apt-get install "
+        "bubblewrap")
+    assert sandbox_line(Settings(sandbox="off")).startswith("Sandbox: none (--sandbox off).")
 
 FORKS = """
 import os, time

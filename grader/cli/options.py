@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..judge.oracle import Oracle, make_oracle
-from ..kernel.sandbox import availability, check_mode
+from ..kernel.sandbox import availability, check_mode, runs_as_unprivileged_user
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
 from ..model.lessons import installed_lessons, load_assignment
@@ -97,7 +97,8 @@ def settings_from(arguments: argparse.Namespace, kernels_here: bool = True) -> S
 
 
 def sandbox_line(settings: Settings, reason: str | None = None, where: str = "") -> str:
-    """Which sandbox kernels run in (root, rootless or none), and if none, why and the fix.
+    """Which sandbox kernels run in (root, rootless, none but an unprivileged user of their
+    own, or none), and if none, why and the fix.
 
     For kernels that run elsewhere (a cluster's workers), ``reason`` says why the sandbox cannot
     run there ("" when it can) and ``where`` says where that is, such as " on the workers".
@@ -111,6 +112,10 @@ def sandbox_line(settings: Settings, reason: str | None = None, where: str = "")
     found = availability()
     if found.kind is None:  # the command comes last, to be copied whole
         fix = f" To fix this, run: {found.fix}" if found.fix else ""
+        if runs_as_unprivileged_user(settings.sandbox):
+            return (f"Sandbox: unprivileged user, since {found.reason}. Each kernel runs as a "
+                    "user id of its own, which cannot read the lessons or the reference "
+                    f"solutions, with the network. See the README for what still holds.{fix}")
         return f"Sandbox: none, since {found.reason}. See the README for what still holds.{fix}"
     how = {"root": "as a user id", "rootless": "in user namespaces"}[found.kind]
     line = (f"Sandbox: {found.kind}. Each kernel runs {how} of its own, with no network, "
