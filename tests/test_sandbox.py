@@ -2,6 +2,7 @@
 do, and what a kernel inside it can and cannot do (as root, in the root sandbox; as any other
 user, in the rootless one)."""
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 from conftest import ROOT, needs_sandbox
 from processes import process_table
 
-from grader.cli.options import sandbox_line
+from grader.cli.options import add_settings_options, sandbox_line, settings_from
 from grader.kernel import probe, unprivileged
 from grader.kernel import sandbox as sandbox_module
 from grader.kernel.limits import Limits
@@ -159,6 +160,12 @@ def test_grade_says_which_sandbox_runs_and_what_would_make_one_run(monkeypatch, 
     assert sandbox_line(Settings(sandbox=mode)) == line
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser()
+    add_settings_options(parser)
+    return parser
+
+
 NO_BWRAP = Availability(None, "`bwrap` is not installed", "apt-get install bubblewrap")
 
 
@@ -200,7 +207,7 @@ def test_as_root_without_bwrap_the_kernel_runs_as_a_user_id_of_its_own(as_root_w
 
 
 def test_as_root_without_bwrap_answers_every_user_can_read_refuse_the_run_with_the_fix(
-        as_root_without_bwrap, open_folder):
+        as_root_without_bwrap, open_folder, monkeypatch):
     lessons, solutions = open_folder / "assignments", open_folder / "solutions"
     (lessons / "convolutions").mkdir(parents=True)
     solutions.mkdir()
@@ -217,8 +224,14 @@ def test_as_root_without_bwrap_answers_every_user_can_read_refuse_the_run_with_t
         f"can be read by every user. To fix this, run: chmod -R go-rwx {lessons} {solutions}  "
         "(or install bubblewrap)")
     assert "expected.npz" in str(error.value)
+    # Said before anything is graded: grade and grade check check every lesson and solutions
+    # folder once they know the settings.
+    monkeypatch.setattr(sandbox_module, "private_folders", lambda: [lessons, solutions])
+    with pytest.raises(UsageError, match="chmod -R go-rwx"):
+        settings_from(build_parser().parse_args([]))
 
     unprivileged.lock([lessons, solutions])
+    settings_from(build_parser().parse_args([]))
     assert unprivileged.exposed([lessons, solutions]) == []
     assert make_sandbox("auto", 99, [], [lessons, solutions]).kind == "user"
     # A file open to all behind a folder closed to them is out of their reach.

@@ -12,7 +12,12 @@ import sys
 from pathlib import Path
 
 from ..judge.oracle import Oracle, make_oracle
-from ..kernel.sandbox import availability, check_mode, runs_as_unprivileged_user
+from ..kernel.sandbox import (
+    availability,
+    check_answers_out_of_reach,
+    check_mode,
+    runs_as_unprivileged_user,
+)
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
 from ..model.lessons import installed_lessons, load_assignment
@@ -73,8 +78,9 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
 def settings_from(arguments: argparse.Namespace, kernels_here: bool = True) -> Settings:
     """The profile the arguments name, with every option they give; refused if out of range.
 
-    ``--sandbox on`` is refused now if kernels run on this machine and it has no sandbox; on a
-    cluster, the workers are asked instead.
+    ``--sandbox on`` is refused now if kernels run on this machine and it has no sandbox, and
+    ``--sandbox auto`` where they would run as an unprivileged user that could read answers; on
+    a cluster, the workers are asked instead.
     """
     settings = get_profile(arguments.profile)
     changes = {
@@ -93,6 +99,7 @@ def settings_from(arguments: argparse.Namespace, kernels_here: bool = True) -> S
     settings = settings.replace(**changes)
     if kernels_here:
         check_mode(settings.sandbox)
+        check_answers_out_of_reach(settings.sandbox)
     return settings
 
 

@@ -36,7 +36,7 @@ from ..kernel.sandbox import make_sandbox
 from ..model.assignment import Assignment
 from ..model.budget import Budget
 from ..model.errors import KernelLoss, UnreadableNotebook
-from ..model.lessons import lesson_folders, parse_cell
+from ..model.lessons import parse_cell, private_folders
 from ..model.results import CellFailure, ExerciseResult, SubmissionResult, Timings
 from ..model.settings import Settings
 from .discover import Submission
@@ -58,7 +58,7 @@ def kept_from_kernels(assignment: Assignment) -> list[Path]:
     """What no graded kernel may read: every lesson folder, with its stored inputs and outputs,
     and every folder of the reference solutions, with the secret beside them. The kernel gets
     the lesson's data files (and the student's own) in its working folder instead."""
-    folders = [*lesson_folders(), *assignment.reference_files().packages]
+    folders = [*private_folders(), *assignment.reference_files().packages]
     return list(dict.fromkeys(folder.resolve() for folder in folders))
 
 

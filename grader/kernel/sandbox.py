@@ -47,6 +47,7 @@ from typing import Literal
 from jupyter_client.manager import AsyncKernelManager
 
 from ..model.errors import UsageError
+from ..model.lessons import private_folders
 from ..model.settings import SANDBOX_MODES
 from . import probe, processes, unprivileged
 from .environment import fresh_start, kernel_specs
@@ -304,6 +305,13 @@ def check_mode(mode: str) -> None:
     if found.kind is None:
         fix = f" To fix this, run: {found.fix}" if found.fix else ""
         raise UsageError(f"--sandbox on, but {found.reason}.{fix}")
+
+
+def check_answers_out_of_reach(mode: str) -> None:
+    """Refuse now, before anything is graded, where kernels would run as an unprivileged user
+    (see ``make_sandbox``) that could read a lesson's stored outputs or the reference."""
+    if runs_as_unprivileged_user(mode):
+        unprivileged.check(private_folders(), availability().reason)
 
 
 def make_sandbox(
