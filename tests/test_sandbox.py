@@ -16,6 +16,7 @@ from conftest import ROOT, needs_sandbox
 from processes import process_table
 
 from grader.cli.options import add_settings_options, sandbox_line, settings_from
+from grader.grading.pipeline import kept_from_kernels
 from grader.kernel import probe, unprivileged
 from grader.kernel import sandbox as sandbox_module
 from grader.kernel.limits import Limits
@@ -60,6 +61,16 @@ def test_the_command_shows_the_kernel_only_what_it_needs(tmp_path):
     # The folders on the way are made open to all, or a private one would bar the kernel.
     assert (str(tmp_path),) in options(command, "--dir")
 
+
+def test_no_kernel_may_read_a_lesson_folder_or_the_reference(assignment):
+    """Every lesson folder (with its expected.npz) and every solutions folder is kept from
+    graded kernels: not bound, and covered over where it lies inside what is (site-packages)."""
+    kept = kept_from_kernels(assignment)
+    assert {ROOT / "assignments", ROOT / "solutions"} <= set(kept)
+    # As if the whole checkout were one readable Python folder, as site-packages is for an install.
+    sandbox = Sandbox(readable=(ROOT,), hidden=tuple(kept), process_limit=None)
+    covered = options(sandbox.command(["python"], ROOT / "work"), "--tmpfs")
+    assert {(str(ROOT / "assignments"),), (str(ROOT / "solutions"),)} <= set(covered)
 
 def test_the_rootless_command_makes_a_user_namespace_and_limits_processes_inside_it(tmp_path):
     sandbox = Sandbox(readable=(tmp_path / "env",), hidden=(), process_limit=99, kind="rootless")
