@@ -1,13 +1,13 @@
 """Run a student's kernel in a bubblewrap sandbox, with or without root.
 
 Inside the sandbox the kernel sees a new root holding only the system's programs and libraries,
-the Python environment, the grader's own packages and its working folder, all read-only but the
-working folder. Other submissions, the output folder and the reference solutions are not there
-to read (the reference is also covered over if it lies inside the Python environment, as it does
-in a non-editable install). It has no network (a new network namespace with nothing in it), its
-own process and IPC namespaces, and a limit on its number of processes that counts its own
-alone. The grader talks to it through Unix sockets in the working folder, which cross the
-network namespace.
+the Python environment, the grader's own package and its working folder, all read-only but the
+working folder. Other submissions, the output folder, the lessons (with their stored outputs)
+and the reference solutions are not there to read (the lessons and the reference are also
+covered over where they lie inside the Python environment, as in a non-editable install). It
+has no network (a new network namespace with nothing in it), its own process and IPC
+namespaces, and a limit on its number of processes that counts its own alone. The grader talks
+to it through Unix sockets in the working folder, which cross the network namespace.
 
 There are two kinds (see ``probe``). When the grader is root, the kernel runs as an unprivileged
 user id of its own, without capabilities (the "root" sandbox). When it is not, ``bwrap`` makes

@@ -9,8 +9,11 @@ holds, at its root:
 - ``autograder.json``: the lesson, the settings and the visibilities chosen when building;
 - ``grader/``: the grader's own code;
 - ``assignments/<lesson>/``: the lesson (handout, data, checks, stored outputs);
-- ``solutions/``: the lesson's reference solutions, which grading there needs and which only
-  root may read (the students' kernels run in the sandbox, or without it as the sandbox says).
+- ``solutions/``: the lesson's reference solutions, which grading there needs.
+
+``setup.sh`` and ``run_autograder`` make ``assignments/`` and ``solutions/`` root's alone: the
+students' kernels run in the sandbox, or without it as an unprivileged user that must not read
+them (see ``kernel.unprivileged``).
 """
 
 from __future__ import annotations
