@@ -52,10 +52,10 @@ def _student(root: Path) -> str:
 
 def lock(root: Path, assignment: Assignment) -> None:
     """Make what no kernel may read (see ``pipeline.kept_from_kernels``) root's alone, where it
-    lies in the autograder's own tree ``root``."""
-    inside = root.resolve()
+    lies in the autograder's own tree ``root`` (its ``source`` may be a link elsewhere)."""
+    trees = {root.resolve(), (root / "source").resolve()}
     unprivileged.lock(folder for folder in kept_from_kernels(assignment)
-                      if folder.is_relative_to(inside))
+                      if any(folder.is_relative_to(tree) for tree in trees))
 
 
 def _grade(root: Path, config: dict, settings: Settings) -> SubmissionResult:
