@@ -60,6 +60,7 @@ def time_kernels(count: int) -> dict:
     import nbformat
 
     from grader import load_assignment
+    from grader.grading.pipeline import kept_from_kernels
     from grader.kernel.limits import Limits
     from grader.kernel.run import NotebookRun
     from grader.kernel.sandbox import availability, make_sandbox
@@ -70,7 +71,7 @@ def time_kernels(count: int) -> dict:
     seconds: dict[str, list[float]] = {"on": [], "off": []}
     for turn in range(count):
         for mode in ("on", "off") if turn % 2 == 0 else ("off", "on"):
-            sandbox = make_sandbox(mode, 256, [assignment.folder.parent], [])
+            sandbox = make_sandbox(mode, 256, [], kept_from_kernels(assignment))  # as grading
             started = time.perf_counter()
             with NotebookRun(notebook, assignment.data_paths(), cell_timeout=60,
                              total_timeout=60, limits=Limits.from_settings(Settings()),

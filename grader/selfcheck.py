@@ -10,14 +10,21 @@ enter a student's process, even where they are installed. The inputs are the one
 tries, so the verdicts are the ones it gives. In a notebook the feedback shows with its pictures
 (what each function makes of the lesson's data beside what the reference makes of it, drawn from
 the stored outputs; each failing input as grids); elsewhere it is printed as Markdown.
+
+In a kernel the grader runs (``GRADER_GRADING=1``, see ``kernel.environment``), ``check()``
+prints one line and does nothing else: a notebook that ends with it is graded all the same, and
+a graded kernel has no stored outputs to read.
 """
 
 from __future__ import annotations
+
+import os
 
 from .judge.exercises import check_exercises
 from .judge.oracle import make_oracle
 from .judge.showcase import picture_exercises, reference_pictures
 from .kernel.calls import FunctionCaller, LocalTransport
+from .kernel.environment import GRADING
 from .model.budget import unlimited
 from .model.errors import UsageError
 from .model.lessons import choose_lesson
@@ -63,11 +70,16 @@ def check(
     namespace: dict | None = None,
     assignment: str | None = None,
     settings: Settings | None = None,
-) -> SubmissionResult:
+) -> SubmissionResult | None:
     """Check the named exercises (all when none are named) and show the feedback.
 
-    Returns the result; end the cell with ``;`` (or assign it) to show only the feedback.
+    Returns the result; end the cell with ``;`` (or assign it) to show only the feedback. In a
+    kernel the grader runs, it says so and returns None.
     """
+    if os.environ.get(GRADING) == "1":
+        print("check() does nothing while this notebook is being graded: the grader checks "
+              "your functions itself.")
+        return None
     namespace = _user_namespace() if namespace is None else namespace
     defined = [name for name, value in list(namespace.items()) if callable(value)]
     lesson = choose_lesson(assignment, names=defined, how_to_say='check(assignment="...")')

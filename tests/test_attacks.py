@@ -75,6 +75,8 @@ VERDICTS = {
     "16_plants_startup_files": Verdict((0, 0, 0), sandboxed=True),
     "17_plants_site_packages": Verdict((0, 0, 0), sandboxed=True),
     "18_edits_the_checkout": Verdict((0, 0, 0), sandboxed=True),
+    "19_reads_the_answer_key": Verdict((0, 0, 0), sandboxed=True),
+    "20_forges_results_later": Verdict((1, 1, 1), sandboxed=True),
 }
 PLANTING = ("16_plants_startup_files", "17_plants_site_packages", "18_edits_the_checkout")
 

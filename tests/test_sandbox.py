@@ -2,9 +2,12 @@
 do, and what a kernel inside it can and cannot do (as root, in the root sandbox; as any other
 user, in the rootless one)."""
 
+import argparse
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -12,8 +15,9 @@ import pytest
 from conftest import ROOT, needs_sandbox
 from processes import process_table
 
-from grader.cli.options import sandbox_line
-from grader.kernel import probe
+from grader.cli.options import add_settings_options, sandbox_line, settings_from
+from grader.grading.pipeline import kept_from_kernels
+from grader.kernel import probe, unprivileged
 from grader.kernel import sandbox as sandbox_module
 from grader.kernel.limits import Limits
 from grader.kernel.probe import Availability
@@ -58,6 +62,16 @@ def test_the_command_shows_the_kernel_only_what_it_needs(tmp_path):
     assert (str(tmp_path),) in options(command, "--dir")
 
 
+def test_no_kernel_may_read_a_lesson_folder_or_the_reference(assignment):
+    """Every lesson folder (with its expected.npz) and every solutions folder is kept from
+    graded kernels: not bound, and covered over where it lies inside what is (site-packages)."""
+    kept = kept_from_kernels(assignment)
+    assert {ROOT / "assignments", ROOT / "solutions"} <= set(kept)
+    # As if the whole checkout were one readable Python folder, as site-packages is for an install.
+    sandbox = Sandbox(readable=(ROOT,), hidden=tuple(kept), process_limit=None)
+    covered = options(sandbox.command(["python"], ROOT / "work"), "--tmpfs")
+    assert {(str(ROOT / "assignments"),), (str(ROOT / "solutions"),)} <= set(covered)
+
 def test_the_rootless_command_makes_a_user_namespace_and_limits_processes_inside_it(tmp_path):
     sandbox = Sandbox(readable=(tmp_path / "env",), hidden=(), process_limit=99, kind="rootless")
     workdir = tmp_path / "work"
@@ -91,7 +105,8 @@ def test_modes_are_checked_before_anything_is_graded(monkeypatch):
     missing = Availability(None, "`bwrap` is not installed", "sudo apt-get install bubblewrap")
     assert refused(monkeypatch, missing) == ("--sandbox on, but `bwrap` is not installed. To fix "
                                              "this, run: sudo apt-get install bubblewrap")
-    assert make_sandbox("auto", 10, [], []) is None  # auto goes on without it
+    monkeypatch.setattr(sandbox_module.os, "geteuid", lambda: 1000)
+    assert make_sandbox("auto", 10, [], []) is None  # auto goes on without it (as root: see below)
     found = Availability("rootless", process_limit=False)
     monkeypatch.setattr(sandbox_module, "availability", lambda: found)
     assert make_sandbox("auto", 10, [], []).process_limit is None  # it would not bind
@@ -153,8 +168,97 @@ def test_the_process_limit_binds_without_root_from_linux_5_14():
 def test_grade_says_which_sandbox_runs_and_what_would_make_one_run(monkeypatch, found, mode,
                                                                    line):
     monkeypatch.setattr("grader.cli.options.availability", lambda: found)
+    monkeypatch.setattr(sandbox_module, "availability", lambda: found)
+    monkeypatch.setattr(sandbox_module.os, "geteuid", lambda: 1000)  # as root: the next test
     assert sandbox_line(Settings(sandbox=mode)) == line
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser()
+    add_settings_options(parser)
+    return parser
+
+
+NO_BWRAP = Availability(None, "`bwrap` is not installed", "apt-get install bubblewrap")
+
+
+@pytest.fixture
+def as_root_without_bwrap(monkeypatch):
+    monkeypatch.setattr(sandbox_module, "availability", lambda: NO_BWRAP)
+    monkeypatch.setattr("grader.cli.options.availability", lambda: NO_BWRAP)
+    monkeypatch.setattr(sandbox_module.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(sandbox_module.shutil, "which", lambda program: f"/usr/bin/{program}")
+    monkeypatch.setattr(unprivileged.shutil, "which", lambda program: f"/usr/bin/{program}")
+
+
+@pytest.fixture
+def open_folder():
+    """A folder every user may pass through (pytest's own temporary folders are root's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="grader-open-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_as_root_without_bwrap_the_kernel_runs_as_a_user_id_of_its_own(as_root_without_bwrap,
+                                                                         open_folder, tmp_path):
+    lessons = open_folder / "assignments"
+    (lessons / "convolutions").mkdir(parents=True, mode=0o700)
+    (lessons / "convolutions" / "expected.npz").write_bytes(b"answers")
+    assert make_sandbox("auto", 99, [], [lessons]).kind == "user"
+    assert make_sandbox("off", 99, [], [lessons]) is None  # off: the grader's own user
+    with pytest.raises(UsageError, match="--sandbox on, but `bwrap` is not installed"):
+        make_sandbox("on", 99, [], [lessons])  # on: bubblewrap's sandbox or nothing
+
+    kernel = make_sandbox("auto", 99, [], [lessons]).for_one_kernel()
+    command = kernel.command(["python", "-m", "ipykernel_launcher"], tmp_path)
+    assert command == ["setpriv", f"--reuid={kernel.uid}", f"--regid={kernel.uid}",
+                       "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                       "--no-new-privs", "--", "prlimit", "--nproc=99", "--",
+                       "python", "-m", "ipykernel_launcher"]
+    assert kernel.uid >= sandbox_module.FIRST_UID and kernel.own_user
+
+
+def test_as_root_without_bwrap_answers_every_user_can_read_refuse_the_run_with_the_fix(
+        as_root_without_bwrap, open_folder, monkeypatch):
+    lessons, solutions = open_folder / "assignments", open_folder / "solutions"
+    (lessons / "convolutions").mkdir(parents=True)
+    solutions.mkdir()
+    (lessons / "convolutions" / "expected.npz").write_bytes(b"answers")
+    (solutions / "convolutions.py").write_text("def convolve(): ...")
+    (solutions / "convolutions.secret").write_text("42")
+    for path in [lessons, solutions, *lessons.rglob("*"), *solutions.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+    assert len(unprivileged.exposed([lessons, solutions])) == 3
+    with pytest.raises(UsageError) as error:
+        make_sandbox("auto", 99, [], [lessons, solutions])
+    assert str(error.value).endswith(
+        f"can be read by every user. To fix this, run: chmod -R go-rwx {lessons} {solutions}  "
+        "(or install bubblewrap)")
+    assert "expected.npz" in str(error.value)
+    # Said before anything is graded: grade and grade check check every lesson and solutions
+    # folder once they know the settings.
+    monkeypatch.setattr(sandbox_module, "private_folders", lambda: [lessons, solutions])
+    with pytest.raises(UsageError, match="chmod -R go-rwx"):
+        settings_from(build_parser().parse_args([]))
+
+    unprivileged.lock([lessons, solutions])
+    settings_from(build_parser().parse_args([]))
+    assert unprivileged.exposed([lessons, solutions]) == []
+    assert make_sandbox("auto", 99, [], [lessons, solutions]).kind == "user"
+    # A file open to all behind a folder closed to them is out of their reach.
+    (solutions / "convolutions.secret").chmod(0o644)
+    assert unprivileged.exposed([solutions]) == []
+
+
+def test_the_sandbox_line_names_the_unprivileged_user(as_root_without_bwrap):
+    assert sandbox_line(Settings(sandbox="auto")) == (
+        "Sandbox: unprivileged user, since `bwrap` is not installed. Each kernel runs as a user "
+        "id of its own, which cannot read the lessons or the reference solutions, with the "
+        "network. See the README for what still holds. To fix this, run: apt-get install "
+        "bubblewrap")
+    assert sandbox_line(Settings(sandbox="off")).startswith("Sandbox: none (--sandbox off).")
 
 FORKS = """
 import os, time

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..grading.pipeline import grade_submission, kept_from_kernels
 from ..intake.discover import Submission
-from ..grading.pipeline import grade_submission
 from ..kernel.notebook import read_notebook
 from ..model.assignment import Assignment
 from ..model.errors import UnreadableNotebook, UsageError
@@ -42,10 +42,10 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 def _own_folder(path: Path, assignment: Assignment) -> Path | None:
     """The notebook's folder: its files (a helper module, a data file) are there when it runs,
-    as a student's folder's are in grading. Not the reference solutions' folder, whose files
-    never enter a student's kernel."""
-    hidden = [package.resolve() for package in assignment.reference_files().packages]
-    if any(path.resolve().parent.is_relative_to(package) for package in hidden):
+    as a student's folder's are in grading. Not a lesson's folder (the handout's, which holds
+    the stored outputs) nor the reference solutions', whose files never enter a kernel."""
+    if any(path.resolve().parent.is_relative_to(folder)
+           for folder in kept_from_kernels(assignment)):
         return None
     return path.parent
 

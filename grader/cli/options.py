@@ -12,7 +12,12 @@ import sys
 from pathlib import Path
 
 from ..judge.oracle import Oracle, make_oracle
-from ..kernel.sandbox import availability, check_mode
+from ..kernel.sandbox import (
+    availability,
+    check_answers_out_of_reach,
+    check_mode,
+    runs_as_unprivileged_user,
+)
 from ..model.assignment import Assignment
 from ..model.errors import UsageError
 from ..model.lessons import installed_lessons, load_assignment
@@ -73,8 +78,9 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
 def settings_from(arguments: argparse.Namespace, kernels_here: bool = True) -> Settings:
     """The profile the arguments name, with every option they give; refused if out of range.
 
-    ``--sandbox on`` is refused now if kernels run on this machine and it has no sandbox; on a
-    cluster, the workers are asked instead.
+    ``--sandbox on`` is refused now if kernels run on this machine and it has no sandbox, and
+    ``--sandbox auto`` where they would run as an unprivileged user that could read answers; on
+    a cluster, the workers are asked instead.
     """
     settings = get_profile(arguments.profile)
     changes = {
@@ -93,11 +99,13 @@ def settings_from(arguments: argparse.Namespace, kernels_here: bool = True) -> S
     settings = settings.replace(**changes)
     if kernels_here:
         check_mode(settings.sandbox)
+        check_answers_out_of_reach(settings.sandbox)
     return settings
 
 
 def sandbox_line(settings: Settings, reason: str | None = None, where: str = "") -> str:
-    """Which sandbox kernels run in (root, rootless or none), and if none, why and the fix.
+    """Which sandbox kernels run in (root, rootless, none but an unprivileged user of their
+    own, or none), and if none, why and the fix.
 
     For kernels that run elsewhere (a cluster's workers), ``reason`` says why the sandbox cannot
     run there ("" when it can) and ``where`` says where that is, such as " on the workers".
@@ -111,6 +119,10 @@ def sandbox_line(settings: Settings, reason: str | None = None, where: str = "")
     found = availability()
     if found.kind is None:  # the command comes last, to be copied whole
         fix = f" To fix this, run: {found.fix}" if found.fix else ""
+        if runs_as_unprivileged_user(settings.sandbox):
+            return (f"Sandbox: unprivileged user, since {found.reason}. Each kernel runs as a "
+                    "user id of its own, which cannot read the lessons or the reference "
+                    f"solutions, with the network. See the README for what still holds.{fix}")
         return f"Sandbox: none, since {found.reason}. See the README for what still holds.{fix}"
     how = {"root": "as a user id", "rootless": "in user namespaces"}[found.kind]
     line = (f"Sandbox: {found.kind}. Each kernel runs {how} of its own, with no network, "

@@ -6,6 +6,12 @@ student's folder, and writes ``ROOT/results/results.json``. Whatever fails (no n
 that is not one, the grader itself), a valid results.json says so. ``--check ROOT`` only loads
 the lesson and its reference: ``setup.sh`` runs it, so that a broken autograder fails when it
 is uploaded rather than on a student.
+
+Both first make the lesson's folders and the reference solutions (with any secret beside them)
+readable by root alone (``lock``), as ``setup.sh`` does: where the sandbox cannot run there,
+each kernel runs as an unprivileged user of its own, which must not read them (see
+``kernel.unprivileged``). ``results.json`` is written by root, in a folder that user cannot
+write to, after every process of the kernel has ended.
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ import traceback
 from pathlib import Path
 
 from ..grading.batch import cached_assignment_and_oracle, grade_one
+from ..grading.pipeline import kept_from_kernels
 from ..intake.discover import submission_in
 from ..judge.oracle import make_oracle
+from ..kernel import unprivileged
+from ..model.assignment import Assignment
 from ..model.lessons import load_assignment
 from ..model.results import SubmissionResult
 from ..model.settings import Settings
@@ -41,8 +50,17 @@ def _student(root: Path) -> str:
         return "submission"
 
 
+def lock(root: Path, assignment: Assignment) -> None:
+    """Make what no kernel may read (see ``pipeline.kept_from_kernels``) root's alone, where it
+    lies in the autograder's own tree ``root`` (its ``source`` may be a link elsewhere)."""
+    trees = {root.resolve(), (root / "source").resolve()}
+    unprivileged.lock(folder for folder in kept_from_kernels(assignment)
+                      if any(folder.is_relative_to(tree) for tree in trees))
+
+
 def _grade(root: Path, config: dict, settings: Settings) -> SubmissionResult:
     assignment = load_assignment(config["lesson"])
+    lock(root, assignment)
     submission = submission_in(root / "submission", [assignment.notebook], _student(root))
     exercises = tuple(exercise.name for exercise in assignment.exercises)
     print(held_out_line(*cached_assignment_and_oracle(assignment.name, exercises, True),
@@ -54,6 +72,7 @@ def _check(root: Path) -> int:
     config = _config(root)
     Settings(**config["settings"])
     assignment = load_assignment(config["lesson"])
+    lock(root, assignment)
     make_oracle(assignment, use_reference=True).ensure_usable(config["settings"]["max_examples"])
     assignment.reference_functions()
     print(f"The autograder for {assignment.name!r} is ready: the lesson and its reference load.")

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import nbformat
 
@@ -36,7 +37,7 @@ from ..kernel.sandbox import make_sandbox
 from ..model.assignment import Assignment
 from ..model.budget import Budget
 from ..model.errors import KernelLoss, UnreadableNotebook
-from ..model.lessons import parse_cell
+from ..model.lessons import parse_cell, private_folders
 from ..model.results import CellFailure, ExerciseResult, SubmissionResult, Timings
 from ..model.settings import Settings
 from ..intake.discover import Submission
@@ -54,6 +55,14 @@ def _handout_cells(assignment: Assignment) -> dict[str, str]:
     }
 
 
+def kept_from_kernels(assignment: Assignment) -> list[Path]:
+    """What no graded kernel may read: every lesson folder, with its stored inputs and outputs,
+    and every folder of the reference solutions, with the secret beside them. The kernel gets
+    the lesson's data files (and the student's own) in its working folder instead."""
+    folders = [*private_folders(), *assignment.reference_files().packages]
+    return list(dict.fromkeys(folder.resolve() for folder in folders))
+
+
 def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings: Settings,
               budget: Budget, own: OwnFiles):
     """A fresh kernel for ``notebook`` under every limit and protection ``settings`` asks for,
@@ -62,12 +71,8 @@ def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings:
     The first run and every restart are made here; the cells get what is left of ``budget``
     (the submission's time), at most ``settings.total_timeout``.
     """
-    sandbox = make_sandbox(
-        settings.sandbox,
-        settings.process_limit,
-        readable=[assignment.folder.parent],  # the assignment's package, for the self-check
-        hidden=list(assignment.reference_files().packages),
-    )
+    sandbox = make_sandbox(settings.sandbox, settings.process_limit, readable=[],
+                           hidden=kept_from_kernels(assignment))
     return NotebookRun(
         notebook,
         assignment.data_paths(),

@@ -8,6 +8,9 @@ to run at start or another place to read configuration from are not passed on. T
 command is the grader's own Python's (see ``kernel_specs``), not whatever a ``python3`` kernel
 spec on the disk says. What this does not close without the sandbox: a kernel can still write
 into a Python environment its user owns (see the README, "Untrusted notebooks").
+
+``GRADING`` tells the in-notebook ``check()`` that it runs in a graded kernel, where it does
+nothing: the grader checks the functions itself, and a graded kernel sees no stored outputs.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ NOT_PASSED_ON = (
 )  # fmt: skip
 
 
+GRADING = "GRADER_GRADING"  # set to "1" in every graded kernel
+
+
 def fresh_start(workdir: Path) -> dict[str, str]:
-    """The variables that give a kernel working in ``workdir`` a home of its own."""
+    """The variables that give a kernel working in ``workdir`` a home of its own, and say that
+    it is being graded."""
     return {
+        GRADING: "1",
         "HOME": str(workdir),
         "IPYTHONDIR": str(workdir / ".ipython"),
         "MPLCONFIGDIR": str(workdir / ".matplotlib"),

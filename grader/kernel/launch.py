@@ -9,6 +9,7 @@ also the kernel's home (see ``environment``). Its kernel is started under resour
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +22,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 
+from . import processes
 from .environment import kernel_environment, kernel_specs
 from .limits import Limits, command_prefix, limit_this_process
 from .own_files import OwnFiles
@@ -66,7 +68,10 @@ def prepare_kernel(stack: ExitStack, workdir: Path, limits: Limits | None,
         # are removed: nothing the notebook started may outlive it or write there.
         stack.callback(manager.end_processes)
     else:
+        # Without a sandbox, what the kernel started is found by a mark in its environment.
+        environment[processes.MARK] = secrets.token_hex(16)
         manager = LimitedKernelManager(prefix)
+        stack.callback(processes.end, processes.Marked(environment[processes.MARK]))
     # The kernel's own log (warnings about its transport, crash reports) is not for students.
     setup = dict(
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

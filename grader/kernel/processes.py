@@ -1,10 +1,14 @@
-"""The processes of a sandboxed kernel: finding them in /proc, and ending them.
+"""The processes of a kernel: finding them in /proc, and ending them.
 
-In the root sandbox a kernel runs as a user id of its own, so its processes are that user's
-(``ByUser``). In the rootless sandbox they run as the grader's own user, so they are found
-instead under the first process of the sandbox's process namespace (``InNamespace``): every
-process in the namespace descends from it, however it detached itself, and once it has ended,
-the kernel (the operating system's) has ended every other process in the namespace.
+In the root sandbox, and as an unprivileged user without one, a kernel runs as a user id of its
+own, so its processes are that user's (``ByUser``). In the rootless sandbox they run as the
+grader's own user, so they are found instead under the first process of the sandbox's process
+namespace (``InNamespace``): every process in the namespace descends from it, however it
+detached itself, and once it has ended, the kernel (the operating system's) has ended every
+other process in the namespace. Without either, the best Linux offers is a mark: a variable
+with a token of the kernel's own in its environment, which every process it starts inherits,
+also one that left its session and its parent (``Marked``); one that clears its environment, or
+makes it unreadable, is not found.
 """
 
 from __future__ import annotations
@@ -101,3 +105,29 @@ class InNamespace:
         inside.sort(key=lambda p: (p.start, p.pid))
         kernel = [p for p in inside if p.ppid == first.pid][:1]
         return [first.pid] + [p.pid for p in kernel + [p for p in inside if p not in kernel]]
+
+
+MARK = "GRADER_KERNEL_MARK"  # the variable that marks the processes of one kernel without a sandbox
+
+
+@dataclass(frozen=True)
+class Marked:
+    """The processes of this process's user that started with ``MARK=token`` in their
+    environment, oldest first: the kernel, then what it started."""
+
+    token: str
+    kernel_first = 1
+
+    def __call__(self) -> list[int]:
+        mark, uid = f"{MARK}={self.token}".encode(), os.getuid()
+        marked = []
+        for process in _table().values():
+            if process.uid != uid:
+                continue
+            try:
+                environment = Path(f"/proc/{process.pid}/environ").read_bytes()
+            except OSError:  # it ended, or made itself unreadable
+                continue
+            if mark in environment.split(b"\0"):
+                marked.append(process)
+        return [process.pid for process in sorted(marked, key=lambda p: (p.start, p.pid))]

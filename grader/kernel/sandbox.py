@@ -1,13 +1,13 @@
 """Run a student's kernel in a bubblewrap sandbox, with or without root.
 
 Inside the sandbox the kernel sees a new root holding only the system's programs and libraries,
-the Python environment, the grader's own packages and its working folder, all read-only but the
-working folder. Other submissions, the output folder and the reference solutions are not there
-to read (the reference is also covered over if it lies inside the Python environment, as it does
-in a non-editable install). It has no network (a new network namespace with nothing in it), its
-own process and IPC namespaces, and a limit on its number of processes that counts its own
-alone. The grader talks to it through Unix sockets in the working folder, which cross the
-network namespace.
+the Python environment, the grader's own package and its working folder, all read-only but the
+working folder. Other submissions, the output folder, the lessons (with their stored outputs)
+and the reference solutions are not there to read (the lessons and the reference are also
+covered over where they lie inside the Python environment, as in a non-editable install). It
+has no network (a new network namespace with nothing in it), its own process and IPC
+namespaces, and a limit on its number of processes that counts its own alone. The grader talks
+to it through Unix sockets in the working folder, which cross the network namespace.
 
 There are two kinds (see ``probe``). When the grader is root, the kernel runs as an unprivileged
 user id of its own, without capabilities (the "root" sandbox). When it is not, ``bwrap`` makes
@@ -20,8 +20,12 @@ takes the kernel with it, and once the kernel is gone the namespace's first proc
 which ends every process left in it, however it detached itself (see ``processes``).
 
 When neither can run here, kernels run without the sandbox (``--sandbox auto``, the default,
-says so, why, and what fixes it) or the run is refused (``--sandbox on``). See the README for
-what protection holds then.
+says so, why, and what fixes it) or the run is refused (``--sandbox on``). A grader that is root
+then runs each kernel as an unprivileged user id of its own instead (the "user" kind, see
+``unprivileged``), never as root. See the README for what protection holds then.
+
+What a kernel must not see is the caller's to name (``hidden``): every lesson folder (the stored
+outputs) and every folder of the reference solutions (and the secret beside them).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -37,14 +42,20 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from jupyter_client.manager import AsyncKernelManager
 
 from ..model.errors import UsageError
+from ..model.lessons import private_folders
 from ..model.settings import SANDBOX_MODES
-from . import probe, processes
+from . import probe, processes, unprivileged
 from .environment import fresh_start, kernel_specs
 from .probe import Availability, Kind
+
+# How a kernel is confined: in one of bwrap's two sandboxes, or as "user", without a sandbox,
+# only as a user id of its own (see ``unprivileged``).
+Confinement = Kind | Literal["user"]
 
 FIRST_UID = 1_000_000  # root sandbox user ids start here; each kernel gets one of its own
 UIDS_PER_PROCESS = 64  # user ids a grader process takes turns with, one kernel after another
@@ -67,12 +78,17 @@ class Sandbox:
     readable: tuple[Path, ...]  # bound read-only at the same path inside
     hidden: tuple[Path, ...]  # folders covered with an empty one, if inside a readable path
     process_limit: int | None  # processes and threads it may have at once; None: no limit
-    kind: Kind = "root"
-    uid: int = FIRST_UID  # the user id the kernel runs as, in the root sandbox
+    kind: Confinement = "root"
+    uid: int = FIRST_UID  # the user id the kernel runs as, in the root sandbox and as "user"
+
+    @property
+    def own_user(self) -> bool:
+        """Whether the kernel runs as a user id of its own (rather than the grader's user)."""
+        return self.kind in ("root", "user")
 
     def for_one_kernel(self) -> Sandbox:
-        """This sandbox for the next kernel: in the root sandbox, with a user id of its own."""
-        return dataclasses.replace(self, uid=fresh_uid()) if self.kind == "root" else self
+        """This sandbox for the next kernel: with a user id of its own, where it has one."""
+        return dataclasses.replace(self, uid=fresh_uid()) if self.own_user else self
 
     def command(
         self, kernel_command: list[str], workdir: Path, sockets: Path | None = None
@@ -80,8 +96,11 @@ class Sandbox:
         """``kernel_command`` run in ``workdir`` in the sandbox.
 
         ``workdir`` and ``sockets`` (where the kernel makes its sockets, if not in ``workdir``)
-        are the only folders it may write to besides its own /tmp.
+        are the only folders it may write to besides its own /tmp. As "user", there is no
+        bwrap: only the change of user (``unprivileged.command``).
         """
+        if self.kind == "user":
+            return unprivileged.command(self.uid, self.process_limit, kernel_command)
         arguments = _system_view(self.kind)
         made = {Path("/"), Path("/tmp")}
 
@@ -123,8 +142,9 @@ class Sandbox:
         return arguments + ["--"] + kernel_command
 
     def hand_over(self, path: Path) -> None:
-        """Make ``path`` (a file or a whole folder) the kernel's own, in the root sandbox."""
-        if self.kind != "root":
+        """Make ``path`` (a file or a whole folder) the kernel's own, if it has a user id of
+        its own."""
+        if not self.own_user:
             return  # the kernel runs as the grader's own user
         os.chown(path, self.uid, self.uid)
         if path.is_dir():
@@ -187,7 +207,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.prefix = list(prefix or [])  # put before bwrap, such as prlimit and its limits
         self.kernel_spec.interrupt_mode = "message"
         # The sandbox's processes, oldest first; the rootless ones are known once it starts.
-        self.inside = processes.ByUser(sandbox.uid) if sandbox.kind == "root" else None
+        self.inside = processes.ByUser(sandbox.uid) if sandbox.own_user else None
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         # Called once the connection file is written: the kernel's user must be able to read it.
@@ -263,6 +283,13 @@ def availability() -> Availability:
     return Availability(kind, process_limit=probe.limits_processes(kind))
 
 
+def runs_as_unprivileged_user(mode: str) -> bool:
+    """Whether kernels run as an unprivileged user of their own, without a sandbox: under
+    ``--sandbox auto``, where none can run and the grader is root (on Linux)."""
+    return (mode == "auto" and availability().kind is None and sys.platform.startswith("linux")
+            and os.geteuid() == 0)
+
+
 def unavailable_because() -> str:
     """Why no sandbox can run on this machine, or "" if one can (see ``availability``)."""
     return availability().reason
@@ -280,20 +307,33 @@ def check_mode(mode: str) -> None:
         raise UsageError(f"--sandbox on, but {found.reason}.{fix}")
 
 
+def check_answers_out_of_reach(mode: str) -> None:
+    """Refuse now, before anything is graded, where kernels would run as an unprivileged user
+    (see ``make_sandbox``) that could read a lesson's stored outputs or the reference."""
+    if runs_as_unprivileged_user(mode):
+        unprivileged.check(private_folders(), availability().reason)
+
+
 def make_sandbox(
     mode: str, process_limit: int, readable: list[Path], hidden: list[Path]
 ) -> Sandbox | None:
     """The sandbox to run kernels in under ``mode``, or None to run them without one.
 
-    ``readable`` adds folders the kernel needs besides Python's (such as the assignment's
-    package); ``hidden`` lists folders it must not see even if they lie inside one of those.
+    ``readable`` adds folders the kernel needs besides Python's and the grader's; ``hidden``
+    lists folders it must not see even if they lie inside one of those. Where no sandbox can run
+    and the grader is root, ``--sandbox auto`` gives the "user" kind instead, refused (with the
+    fix) if that user could read anything in ``hidden``.
     """
     check_mode(mode)
     if mode == "off":
         return None
     found = availability()
     if found.kind is None:
-        return None
+        if not runs_as_unprivileged_user(mode):
+            return None
+        unprivileged.check(hidden, found.reason)
+        limit = process_limit if shutil.which("prlimit") else None
+        return Sandbox(readable=(), hidden=tuple(hidden), process_limit=limit, kind="user")
     return Sandbox(
         readable=_outermost(_python_folders() + [path.resolve() for path in readable]),
         hidden=tuple(path.resolve() for path in hidden),

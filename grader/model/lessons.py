@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +27,7 @@ from .assignment import Assignment
 from .errors import AssignmentError, UsageError
 
 PACKAGE = "assignments"
+REFERENCE_PACKAGE = "solutions"  # where every lesson's reference lives (see authoring.reference)
 METADATA_KEY = "grader"
 
 
@@ -36,6 +38,18 @@ def lesson_folders() -> list[Path]:
     except ModuleNotFoundError:
         return []
     return [Path(folder) for folder in dict.fromkeys(package.__path__) if Path(folder).is_dir()]
+
+
+def private_folders() -> list[Path]:
+    """What no graded kernel may read, whatever the lesson: every lesson folder (with its stored
+    inputs and outputs) and every folder of the top-level ``solutions`` package (the reference
+    solutions, with any secret beside them)."""
+    try:
+        spec = importlib.util.find_spec(REFERENCE_PACKAGE)
+    except ImportError:
+        spec = None
+    solutions = list(spec.submodule_search_locations or []) if spec else []
+    return [*lesson_folders(), *(Path(folder) for folder in solutions if Path(folder).is_dir())]
 
 
 def available_assignments() -> list[str]:

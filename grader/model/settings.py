@@ -67,7 +67,8 @@ class Settings:
     sandbox: str = _option(
         "auto", "run each kernel in a bubblewrap sandbox: no network, no view of other files, "
         "no capabilities (as root, a user id of its own; otherwise, user namespaces). auto: "
-        "where bwrap can make one; on: refuse to grade without it; off: never",
+        "where bwrap can make one, and as root where it cannot, as an unprivileged user of its "
+        "own; on: refuse to grade without the sandbox; off: never",
         choices=SANDBOX_MODES,
     )
     hide_held_out: bool = _option(

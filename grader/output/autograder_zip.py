@@ -10,8 +10,11 @@ holds, at its root:
 - ``grader/``: the grader's own code;
 - ``assignments/<lesson>/``: the lesson (handout, data, checks, stored outputs);
 - ``solutions/``: the lesson's reference solutions and its secret (which draws the held-out
-  inputs), which grading there needs and which only root may read (the students' kernels run
-  in the sandbox, or as a user of their own that cannot read them).
+  inputs), which grading there needs.
+
+``setup.sh`` and ``run_autograder`` make ``assignments/`` and ``solutions/`` root's alone: the
+students' kernels run in the sandbox, or without it as an unprivileged user that must not read
+them (see ``kernel.unprivileged``).
 """
 
 from __future__ import annotations

