@@ -13,7 +13,7 @@ import os
 import pytest
 
 from conftest import NOTEBOOKS
-from grader.grading.discover import Submission
+from grader.intake.discover import Submission
 from grader.grading.pipeline import grade_submission
 from processes import adopting_orphans, descendants, kill, process_table
 
