@@ -46,7 +46,7 @@ class Mark:
         parts = [self.late] if self.late else []
         if told:
             parts.append("Your instructor adjusted your points: " + "; ".join(
-                f"{o.exercise or 'total'} set to {points(o.points)} ({o.reason})" for o in told))
+                f"{o.exercise or 'total'} set to {points(o.points)} ({o.reason})" for o in told) + ".")
         if parts:
             parts.append(f"Final score: {points(self.final)}.")
         return " ".join(parts)

@@ -21,6 +21,7 @@ the student's current state, and the rest is history. Schema (``SCHEMA``):
 
 from __future__ import annotations
 
+import difflib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -291,3 +292,43 @@ def _grading(row: Iterable) -> Grading:
     return Grading(id, lesson, student, scope, graded_at, status, message, score, possible,
                    tuple(tuple(pair) for pair in json.loads(roster)), submitted_at, bool(reused),
                    run, result)
+
+
+def find_gradebook(out: Path, lesson: str | None = None) -> Path:
+    """The folder under ``out`` whose gradebook holds ``lesson``: ``out`` itself (one lesson
+    graded there) or ``out/<lesson>`` (several lessons graded in one run)."""
+    if lesson and (out / lesson / FILE).is_file():
+        return out / lesson
+    if (out / FILE).is_file():
+        return out
+    found = sorted(path.parent for path in out.glob(f"*/{FILE}"))
+    if len(found) == 1 and not lesson:
+        return found[0]
+    if found and not lesson:
+        raise UsageError(f"{out} holds the gradebooks of several lessons "
+                         f"({', '.join(path.name for path in found)}): name one with --lesson")
+    where = f" for the lesson {lesson!r}" if lesson else ""
+    raise UsageError(f"no gradebook{where} in {out} (no {FILE}): give the folder grading "
+                     "wrote into with --out")
+
+
+def resolve_student(book: Gradebook, name: str, lesson: str | None = None) -> str:
+    """The submission ``name`` stands for: its own name, or what the download said of it (a
+    Canvas user id, an email, a student id, a name); a UsageError suggests close names."""
+    known = book.students(lesson)
+    if name in known:
+        return name
+    lessons = [lesson] if lesson else book.lessons()
+    matches = {g.student for each in lessons for g in book.latest(each)
+               if any(value == name or (field == "email" and value.lower() == name.lower())
+                      or name in value.split("; ") for field, value in g.roster)}
+    if len(matches) == 1:
+        return matches.pop()
+    where = f" for {lesson!r}" if lesson else ""
+    if matches:
+        raise UsageError(f"{name!r} names several submissions{where}: "
+                         f"{', '.join(sorted(matches))}; give one of them")
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else (
+        f"; it has {', '.join(known[:10])}{', ...' if len(known) > 10 else ''}" if known else "")
+    raise UsageError(f"no student {name!r} in the gradebook {book.path}{where}{hint}")

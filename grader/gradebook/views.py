@@ -48,9 +48,18 @@ class Entry:
 
 def lesson_policy(book: Gradebook, assignment: Assignment) -> LatePolicy | None:
     """The lesson's late policy: the latest one a command gave, else the lesson's own."""
-    stored = book.policy(assignment.name)
-    penalty, deadline = ((stored.penalty, stored.deadline) if stored else
-                         (assignment.late_penalty, assignment.deadline))
+    return lesson_policy_of(book, assignment.name, assignment)
+
+
+def lesson_policy_of(book: Gradebook, lesson: str,
+                     assignment: Assignment | None = None) -> LatePolicy | None:
+    stored = book.policy(lesson)
+    if stored:
+        penalty, deadline = stored.penalty, stored.deadline
+    elif assignment is not None:
+        penalty, deadline = assignment.late_penalty, assignment.deadline
+    else:
+        return None
     if not penalty:
         return None
     return parse_penalty(penalty, parse_time(deadline) if deadline else None)
@@ -126,11 +135,18 @@ class LessonBook:
         path = self.out / "grades.csv"
         results = [dataclasses.replace(r, message=one_line(r)) for r in self.results()]
         roster = {
-            student: (*entry.roster, *self.mark(student).columns())
+            student: (*entry.roster, *self._when(entry), *self.mark(student).columns())
             for student, entry in self.entries.items()
         }
         write_gradebook(path, self.assignment, results, roster, order=COLUMN_ORDER)
         return path
+
+    @staticmethod
+    def _when(entry: Entry) -> tuple[tuple[str, str], ...]:
+        """The submission time from a roster file, where the download's roster has none."""
+        said = dict(entry.roster)
+        return (("submitted_at", entry.submitted_at),) if (
+            entry.submitted_at and "submitted_at" not in said) else ()
 
     def write_summary(self, run: dict) -> Path:
         path = self.out / "summary.json"
