@@ -307,3 +307,96 @@ def test_late_policy_counts_started_periods_from_the_deadline_up_to_its_cap():
     assert policy.penalty(0.5, 10, None, True) == 0.5  # never below zero
     flat = parse_penalty("2")
     assert flat.penalty(8, 10, None, True) == 2 and flat.penalty(8, 10, None, False) == 0
+
+
+def table(path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.fixture
+def canvas_graded(tmp_path, grading):
+    download = tmp_path / "canvas"
+    download.mkdir()
+    (download / "lovelaceada_1815_501_convolutions.ipynb").write_text(notebook())
+    (download / "torvaldslinus_LATE_1969_530_convolutions.ipynb").write_text(
+        notebook("convolve"))
+    out = tmp_path / "grades"
+    assert grade(download, "--out", out, "--late-penalty", "10%/day") == 0
+    return out
+
+
+def test_canvas_export_is_its_gradebook_import_layout_matched_by_user_id(
+        canvas_graded, tmp_path, capsys):
+    roster = tmp_path / "canvas-gradebook.csv"  # as Canvas's own gradebook export has it
+    roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section\n"
+                      "\"Lovelace, Ada\",1815,S1815,ada,Lab A\n"
+                      "\"Torvalds, Linus\",1969,S1969,linus,Lab B\n", encoding="utf-8")
+    exported = tmp_path / "canvas.csv"
+    assert main(["export", "--to", "canvas", "--out", str(canvas_graded), "--roster",
+                 str(roster), "--column", "Convolutions (4242)", str(exported)]) == 0
+    assert table(exported) == [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Convolutions (4242)"],
+        ["Lovelace, Ada", "1815", "S1815", "ada", "Lab A", "10"],
+        ["Torvalds, Linus", "1969", "S1969", "linus", "Lab B", "6"],  # 7, late: -1
+    ]
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"Wrote {exported}: 2 row(s), columns Student, ID, SIS User ID, SIS Login ID, Section, "
+        "Convolutions (4242).")
+    # Without a roster, the download's ids are enough for Canvas to match each row.
+    assert main(["export", "--to", "canvas", "--out", str(canvas_graded), str(exported)]) == 0
+    assert [row[:2] + row[5:] for row in table(exported)[1:]] == [
+        ["lovelaceada", "1815", "10"], ["torvaldslinus", "1969", "6"]]
+
+
+def test_gradescope_export_is_a_score_upload_with_a_row_per_group_member(
+        tmp_path, grading, capsys):
+    export = tmp_path / "export"
+    for folder, wrong in (("submission_11", ()), ("submission_12", ("template_match",))):
+        (export / folder).mkdir(parents=True)
+        (export / folder / "convolutions.ipynb").write_text(notebook(*wrong))
+    (export / "submission_metadata.yml").write_text(
+        "submission_11:\n  :submitters:\n  - :name: Ada Lovelace\n    :sid: '1815'\n"
+        "    :email: ada@example.edu\n"
+        "submission_12:\n  :submitters:\n  - :name: Hedy Lamarr\n    :sid: '1914'\n"
+        "    :email: hedy@example.edu\n  - :name: Grace Hopper\n    :sid: '1906'\n"
+        "    :email: grace@example.edu\n", encoding="utf-8")
+    out = tmp_path / "grades"
+    assert grade(export, "--out", out) == 0
+    main(["override", "convolutions", "grace@example.edu", "--points", "template_match=4",
+          "--reason", "hidden test was wrong", "--out", str(out)])
+    exported = tmp_path / "scores.csv"
+    assert main(["export", "--to", "gradescope", "--out", str(out), str(exported)]) == 0
+    assert table(exported) == [
+        ["Name", "SID", "Email", "Total Score"],
+        ["Ada Lovelace", "1815", "ada@example.edu", "10"],
+        ["Hedy Lamarr", "1914", "hedy@example.edu", "10"],
+        ["Grace Hopper", "1906", "grace@example.edu", "10"],
+    ]
+    assert main(["export", "--to", "csv", "--out", str(out), str(exported)]) == 0
+    with open(exported, newline="", encoding="utf-8") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert (rows["grace@example.edu"]["submission"], rows["grace@example.edu"]["auto"],
+            rows["grace@example.edu"]["final"], rows["grace@example.edu"]["override"]) == (
+        "submission_12", "6", "10", "template_match=4")
+
+
+def test_canvas_export_of_a_plain_folder_names_the_students_without_an_id_and_the_fix(
+        folder, tmp_path, grading, capsys):
+    out = tmp_path / "grades"
+    grade(folder, "--out", out)
+    capsys.readouterr()
+    exported = tmp_path / "canvas.csv"
+    assert main(["export", "--to", "canvas", "--out", str(out), str(exported)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "Left out 3 submission(s) the download gave no Canvas user id for: ada, grace, linus; "
+        "give --roster FILE with their submission and canvas_user_id (Canvas's own gradebook "
+        "export works as a roster: its ID column is the id)."]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("submission,canvas_user_id,name\nada,1815,\"Lovelace, Ada\"\n"
+                      "grace,1906,\"Hopper, Grace\"\nlinus,1969,\"Torvalds, Linus\"\n")
+    assert main(["export", "--to", "canvas", "--out", str(out), "--roster", str(roster),
+                 str(exported)]) == 0
+    assert [row[:2] + row[5:] for row in table(exported)] == [
+        ["Student", "ID", "convolutions"], ["Lovelace, Ada", "1815", "10"],
+        ["Hopper, Grace", "1906", "6"], ["Torvalds, Linus", "1969", "7"]]

@@ -274,27 +274,12 @@ def _grade_lesson(this: _Run, batch: LessonBatch, chosen: tuple[Assignment, Orac
     grade = (grading_on(link, assignment, settings, oracle, pending) if link
              else _here(this.jobs, assignment, settings, oracle))
     gradebook = Gradebook.open(out)
-    if this.policy:
-        gradebook.set_policy(assignment.name, *this.policy)
-    scope = ",".join(e.name for e in assignment.exercises) if arguments.exercise else ""
-    book = LessonBook(out, assignment, gradebook, scope)
-    run_id = gradebook.start_run(assignment.name, grader_version(),
-                                 dataclasses.asdict(settings), cache.run_key)
-    record = Recorder(book, cache, batch.submissions, run_id, this.roster)
-    for result in kept:
-        record(result, reused=True)
     try:
-        how_run = grade(pending, record)
+        book, results, report = _record_lesson(this, batch, assignment, out, cache, gradebook,
+                                               grade, kept, pending, started)
     finally:
-        record.close()
-    results, elapsed = record.results, time.perf_counter() - started
-    print(summary_table(assignment, results))
-    print("\n" + statistics_table(exercise_statistics(assignment, book.results())))
-    run = {"seconds": round(elapsed, 1), **how_run, "graded": len(pending),
-           "kept_from_earlier_runs": len(kept), "settings": dataclasses.asdict(settings)}
-    gradebook.finish_run(run_id, run)
-    report = book.write_all(run)
-    gradebook.close()
+        gradebook.close()
+    elapsed = time.perf_counter() - started
     unchanged = f" ({len(kept)} unchanged, not regraded)" if kept else ""
     others = len(book.entries) - len({r.id for r in results})
     listed = (f" (it lists {len(book.entries)} submissions: {others} graded by earlier runs)"
@@ -308,3 +293,31 @@ def _grade_lesson(this: _Run, batch: LessonBatch, chosen: tuple[Assignment, Orac
         print(f"The grader itself failed on: {', '.join(failed)}", file=sys.stderr)
         return EXIT_GRADER_FAILED, results
     return EXIT_OK, results
+
+
+def _record_lesson(this: _Run, batch: LessonBatch, assignment: Assignment, out: Path,
+                   cache: ResultCache, gradebook: Gradebook, grade, kept, pending, started):
+    """Grade what is pending, record every result in the gradebook as it lands, and write the
+    lesson's views of it; print the run's table and the class's statistics."""
+    settings = this.settings
+    if this.policy:
+        gradebook.set_policy(assignment.name, *this.policy)
+    scope = ",".join(e.name for e in assignment.exercises) if this.arguments.exercise else ""
+    book = LessonBook(out, assignment, gradebook, scope)
+    run_id = gradebook.start_run(assignment.name, grader_version(),
+                                 dataclasses.asdict(settings), cache.run_key)
+    record = Recorder(book, cache, batch.submissions, run_id, this.roster)
+    for result in kept:
+        record(result, reused=True)
+    try:
+        how_run = grade(pending, record)
+    finally:
+        record.close()
+    results = record.results
+    print(summary_table(assignment, results))
+    print("\n" + statistics_table(exercise_statistics(assignment, book.results())))
+    run = {"seconds": round(time.perf_counter() - started, 1), **how_run,
+           "graded": len(pending), "kept_from_earlier_runs": len(kept),
+           "settings": dataclasses.asdict(settings)}
+    gradebook.finish_run(run_id, run)
+    return book, results, book.write_all(run)

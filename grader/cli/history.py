@@ -29,6 +29,14 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     book = Gradebook.open(find_gradebook(arguments.out, arguments.lesson), create=False)
+    try:
+        _show(book, arguments)
+    finally:
+        book.close()
+    return 0
+
+
+def _show(book: Gradebook, arguments: argparse.Namespace) -> None:
     student = resolve_student(book, arguments.student, arguments.lesson)
     lessons = [arguments.lesson] if arguments.lesson else book.lessons()
     for lesson in lessons:
@@ -59,4 +67,3 @@ def run(arguments: argparse.Namespace) -> int:
             penalty = f", late penalty {points(now.penalty)}" if now.penalty else ""
             print(f"  now: auto {points(now.auto)}{penalty}, final {points(now.final)}/"
                   f"{points(latest.possible)}")
-    return 0
