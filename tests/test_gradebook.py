@@ -3,6 +3,7 @@ platforms' import files come from it. Grading itself is faked here (no kernels):
 says which exercises it gets wrong."""
 
 import csv
+import dataclasses
 import json
 import sqlite3
 
@@ -400,3 +401,14 @@ def test_canvas_export_of_a_plain_folder_names_the_students_without_an_id_and_th
     assert [row[:2] + row[5:] for row in table(exported)] == [
         ["Student", "ID", "convolutions"], ["Lovelace, Ada", "1815", "10"],
         ["Hopper, Grace", "1906", "6"], ["Torvalds, Linus", "1969", "7"]]
+
+
+def test_an_exercise_named_like_a_column_of_the_gradebook_is_refused(assignment):
+    from grader.authoring.definition import definition_problems
+    renamed = tuple(dataclasses.replace(e, name="final") if e.name == "convolve" else e
+                    for e in assignment.exercises)
+    problems = definition_problems(dataclasses.replace(assignment, exercises=renamed,
+                                                       showcases=()), None)
+    assert ("final: grades.csv has a column of that name for the gradebook (submitted_at, "
+            "late_penalty, final, override, override_reason, override_by): give the exercise "
+            "another name") in problems
