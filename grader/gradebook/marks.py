@@ -99,7 +99,7 @@ def mark_of(grading: Grading, overrides: Sequence[Override], policy: LatePolicy 
 def one_line(result: SubmissionResult) -> str:
     """What ``grades.csv`` says of a submission, on one line: its own message, then each
     exercise that could not be checked, each sub-check that ran out of time, and each cell that
-    raised, timed out or never ran."""
+    raised or timed out (and that the message does not name already)."""
     parts = [result.message]
     problems: dict[str, list[str]] = {}  # the same reason for several exercises is said once
     for exercise in result.exercises:
@@ -111,6 +111,9 @@ def one_line(result: SubmissionResult) -> str:
             if check.status == "timeout":
                 parts.append(f"{exercise.name}: {check.name} timed out")
     for failure in result.cell_failures:
+        if failure.status == "not run" or re.search(rf"\bcell {failure.index}\b",
+                                                     result.message):
+            continue  # it follows from an earlier cell's failure, or the message names it
         error = failure.error.splitlines()[0] if failure.error else ""
         parts.append(f"cell {failure.index} {failure.status}" + (f" ({error})" if error else ""))
     text = "; ".join(" ".join(part.split()) for part in parts if part and part.strip())
