@@ -93,7 +93,8 @@ def test_regrading_one_changed_notebook_keeps_every_other_student(
     assert main(["history", "grace", "--out", str(out)]) == 0
     history = capsys.readouterr().out.splitlines()
     assert history[0] == f"grace in convolutions ({out / 'gradebook.sqlite'}):"
-    assert [line.split("  ")[2] for line in history[1:3]] == ["graded 6/10", "graded 10/10"]
+    assert [line.split("  ")[2] for line in history[1:3]] == [
+        "graded 6/10 (graded)", "graded 10/10 (graded)"]
     assert history[3] == "  now: auto 10, final 10/10"
 
 

@@ -58,5 +58,6 @@ def test_regrading_one_changed_demo_into_the_class_folder_keeps_the_class(tmp_pa
     assert all(f'href="{name}/feedback.html"' in report for name in EXPECTED_EXAMPLE_POINTS)
     assert main(["history", "linus_flipped_kernel", "--out", str(out)]) == 0
     history = capsys.readouterr().out.splitlines()
-    assert [line.split("  ")[2] for line in history[1:-1]] == ["graded 9/10", "graded 10/10"]
+    assert [line.split("  ")[2] for line in history[1:-1]] == [
+        "graded 9/10 (graded)", "graded 10/10 (graded)"]
     assert history[-1] == "  now: auto 10, final 10/10"

@@ -51,7 +51,7 @@ def _show(book: Gradebook, arguments: argparse.Namespace) -> None:
                 kept = " (kept from .cache)" if event.reused else ""
                 scope = f" [--exercise {event.scope}]" if event.scope else ""
                 print(f"  {event.graded_at}  graded {points(event.score)}/"
-                      f"{points(event.possible)}  {event.status}{scope}{kept}"
+                      f"{points(event.possible)} ({event.status}){scope}{kept}"
                       + (f": {event.message}" if event.message else ""))
             else:
                 shown = ", shown in feedback" if event.in_feedback else ""
