@@ -413,3 +413,22 @@ def test_an_exercise_named_like_a_column_of_the_gradebook_is_refused(assignment)
     assert ("final: grades.csv has a column of that name for the gradebook (submitted_at, "
             "late_penalty, final, override, override_reason, override_by): give the exercise "
             "another name") in problems
+
+
+def test_the_lessons_own_late_policy_holds_until_a_command_gives_another(assignment, tmp_path):
+    from grader.gradebook.store import Gradebook
+    from grader.gradebook.views import lesson_policy
+    lesson = dataclasses.replace(assignment, deadline="2026-12-01T23:59+00:00",
+                                 late_penalty="5%/hour")
+    book = Gradebook.open(tmp_path)
+    try:
+        own = lesson_policy(book, lesson)
+        assert (own.rate, own.per, own.deadline.isoformat()) == (5, 3600,
+                                                                 "2026-12-01T23:59:00+00:00")
+        book.set_policy(lesson.name, "2/day", None)
+        given = lesson_policy(book, lesson)
+        assert (given.rate, given.percent, given.per, given.deadline) == (2, False, 86400, None)
+        book.set_policy(lesson.name, "none", None)
+        assert lesson_policy(book, lesson) is None
+    finally:
+        book.close()
