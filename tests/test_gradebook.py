@@ -432,3 +432,16 @@ def test_the_lessons_own_late_policy_holds_until_a_command_gives_another(assignm
         assert lesson_policy(book, lesson) is None
     finally:
         book.close()
+
+
+def test_a_gradebook_that_is_not_sqlite_stops_grading_and_is_kept_as_it_is(
+        folder, tmp_path, grading, capsys):
+    out = tmp_path / "grades"
+    out.mkdir()
+    (out / "gradebook.sqlite").write_text("not a database")
+    assert grade(folder, "--out", out) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"grade: error: cannot open the gradebook {out / 'gradebook.sqlite'}: file is not a "
+        "database; it is kept as it is (move it aside to start a new one)")
+    assert (out / "gradebook.sqlite").read_text() == "not a database"
+    assert grading == []
