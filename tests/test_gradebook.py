@@ -300,7 +300,7 @@ def test_the_message_column_says_what_went_wrong_on_one_line(assignment):
 
 def test_late_policy_counts_started_periods_from_the_deadline_up_to_its_cap():
     policy = parse_penalty("10%/day, max 25%, grace 15m", parse_time("2026-12-01T23:59+00:00"))
-    late = lambda when: policy.penalty(8, 10, parse_time(when), False)  # noqa: E731
+    late = lambda when: policy.penalty(8, 10, parse_time(when), False)
     assert late("2026-12-02T00:14+00:00") == 0  # within the grace period
     assert late("2026-12-02T00:15+00:00") == 1  # past it: one day started
     assert late("2026-12-03T23:58+00:00") == 2

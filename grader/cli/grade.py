@@ -11,12 +11,12 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from ..grading.batch import grade_all
-from ..grading.by_lesson import LessonBatch, sort_by_lesson
 from ..gradebook.late import parse_penalty, parse_time
 from ..gradebook.roster import Roster, read_roster
 from ..gradebook.store import Gradebook
 from ..gradebook.views import LessonBook
+from ..grading.batch import grade_all
+from ..grading.by_lesson import LessonBatch, sort_by_lesson
 from ..grading.cache import ResultCache, grader_version
 from ..grading.connect import Target, parse_target
 from ..grading.discover import Found, Submission

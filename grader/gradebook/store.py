@@ -234,13 +234,16 @@ class Gradebook:
             "ORDER BY id DESC LIMIT 1", (lesson, scope, student)).fetchone()
         return _grading(row) if row else None
 
-    def content_key_of(self, lesson: str, student: str, scope: str = "") -> tuple[str, str] | None:
-        """The notebook's key and the run key of the student's latest grading."""
+    def latest_key(self, lesson: str, student: str, scope: str = "") -> tuple | None:
+        """What identifies the student's latest grading without its result: the notebook's key,
+        the run key it was graded with, what the platform said, when it was submitted."""
         row = self.db.execute(
-            "SELECT g.content_key, r.run_key FROM gradings g LEFT JOIN runs r ON g.run = r.id "
-            "WHERE g.lesson = ? AND g.scope = ? AND g.student = ? ORDER BY g.id DESC LIMIT 1",
-            (lesson, scope, student)).fetchone()
-        return tuple(row) if row else None
+            "SELECT g.content_key, r.run_key, g.roster, g.submitted_at FROM gradings g "
+            "LEFT JOIN runs r ON g.run = r.id WHERE g.lesson = ? AND g.scope = ? AND "
+            "g.student = ? ORDER BY g.id DESC LIMIT 1", (lesson, scope, student)).fetchone()
+        if not row:
+            return None
+        return (row[0], row[1], tuple(tuple(pair) for pair in json.loads(row[2])), row[3])
 
     def history(self, student: str, lesson: str | None = None) -> list[Grading]:
         query = f"SELECT {_GRADING} FROM gradings WHERE student = ?"
@@ -270,6 +273,11 @@ class Gradebook:
         if lesson:
             query, arguments = query + " WHERE lesson = ?", [lesson]
         return [row[0] for row in self.db.execute(query + " ORDER BY student", arguments)]
+
+    def run_key(self, run: int | None) -> str | None:
+        """The cache's run key of a run (see ``grading.cache.run_key``)."""
+        row = self.db.execute("SELECT run_key FROM runs WHERE id = ?", (run,)).fetchone()
+        return row[0] if row else None
 
     def last_run(self, lesson: str) -> dict:
         row = self.db.execute("SELECT how FROM runs WHERE lesson = ? ORDER BY id DESC LIMIT 1",

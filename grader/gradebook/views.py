@@ -84,24 +84,19 @@ class LessonBook:
                run: int | None = None, submitted_at: str | None = None,
                content_key: str | None = None, reused: bool = False) -> None:
         """Add a grading to the gradebook, unless it is one the gradebook has as the student's
-        latest already (a result kept in ``.cache/`` from a run the gradebook recorded)."""
+        latest already (a result kept in ``.cache/`` from a run the gradebook recorded, with
+        the same roster and submission time)."""
         roster = tuple(roster)
-        if reused and content_key and self.book.content_key_of(
-                self.lesson, result.id, self.scope) == (content_key, self._run_key(run)):
-            pass
-        else:
+        known = reused and content_key and self.book.latest_key(
+            self.lesson, result.id, self.scope) == (content_key, self.book.run_key(run), roster,
+                                                    submitted_at)
+        if not known:
             self.book.record(self.lesson, result, run=run, scope=self.scope,
                              message=one_line(result), roster=roster,
                              submitted_at=submitted_at, content_key=content_key, reused=reused)
         pictureless = dataclasses.replace(result, exercises=tuple(
             dataclasses.replace(e, showcases=()) for e in result.exercises))
         self.entries[result.id] = Entry(pictureless, roster, submitted_at)
-
-    def _run_key(self, run: int | None) -> str | None:
-        if run is None:
-            return None
-        row = self.book.db.execute("SELECT run_key FROM runs WHERE id = ?", (run,)).fetchone()
-        return row[0] if row else None
 
     def mark(self, student: str) -> Mark:
         entry = self.entries[student]
