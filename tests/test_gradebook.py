@@ -445,3 +445,16 @@ def test_a_gradebook_that_is_not_sqlite_stops_grading_and_is_kept_as_it_is(
         "database; it is kept as it is (move it aside to start a new one)")
     assert (out / "gradebook.sqlite").read_text() == "not a database"
     assert grading == []
+
+
+def test_one_notebook_graded_into_a_folder_of_several_lessons_joins_its_lessons_class(
+        folder, tmp_path, grading):
+    out = tmp_path / "grades"
+    assert grade(folder, "--out", out / "convolutions") == 0  # as a run of two lessons leaves it
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "grace.ipynb").write_text(notebook(version=2))
+    assert grade(late / "grace.ipynb", "--out", out) == 0
+    assert not (out / "grades.csv").exists() and not (out / "gradebook.sqlite").exists()
+    assert {name: row["total"] for name, row in rows(out / "convolutions").items()} == {
+        "ada": "10", "grace": "10", "linus": "7"}

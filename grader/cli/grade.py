@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..gradebook.late import parse_penalty, parse_time
 from ..gradebook.roster import Roster, read_roster
-from ..gradebook.store import Gradebook
+from ..gradebook.store import Gradebook, lesson_folder
 from ..gradebook.views import LessonBook
 from ..grading.batch import grade_all
 from ..grading.by_lesson import LessonBatch, sort_by_lesson
@@ -213,7 +213,7 @@ def _grade_found(this: _Run, installed: Installed, scratch: Path) -> int:
     with ExitStack() as stack:
         link = ClusterLink(stack, this.target) if this.target else None
         for batch, chosen in lessons:
-            out = this.arguments.out / batch.lesson if several else this.arguments.out
+            out = lesson_folder(this.arguments.out, batch.lesson, several)
             if chosen is None:
                 print(f"{len(batch.submissions)} submission(s) answer the lesson "
                       f"{batch.lesson!r}, which cannot be loaded, and were not graded: "

@@ -302,6 +302,15 @@ def _grading(row: Iterable) -> Grading:
                    run, result)
 
 
+def lesson_folder(out: Path, lesson: str, several: bool) -> Path:
+    """Where a run grades a lesson into: ``out/<lesson>`` when it grades several lessons, or
+    when an earlier run that did keeps that lesson's gradebook there (and ``out`` has none of
+    its own), so regrading one notebook into the same ``--out`` joins its class; else ``out``."""
+    if several or ((out / lesson / FILE).is_file() and not (out / FILE).is_file()):
+        return out / lesson
+    return out
+
+
 def find_gradebook(out: Path, lesson: str | None = None) -> Path:
     """The folder under ``out`` whose gradebook holds ``lesson``: ``out`` itself (one lesson
     graded there) or ``out/<lesson>`` (several lessons graded in one run)."""
