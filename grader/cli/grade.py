@@ -107,13 +107,7 @@ class Recorder:
                  run: int, roster: Roster):
         self.book, self.cache, self.run = book, cache, run
         self.roster = {submission.id: submission.roster for submission in submissions}
-        self.times = {}  # when each was submitted: the download's time, else the roster's
-        for submission in submissions:
-            said = dict(submission.roster)
-            when = said.get("submitted_at") or roster.find(submission.id, said).get(
-                "submitted_at")
-            if when:
-                self.times[submission.id] = when
+        self.times = roster.submission_times((s.id, s.roster) for s in submissions)
         self.progress = Progress(len(submissions))
         self.results: list[SubmissionResult] = []
         self.written = -self.GRADEBOOK_EVERY  # when the gradebook was last written

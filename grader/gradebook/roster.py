@@ -22,7 +22,7 @@ A row stands for the student whose submission, Canvas id, email or student id it
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +56,18 @@ class Roster:
             if row.get("email") and row["email"].lower() == said.get("email", "").lower():
                 return row
         return {}
+
+    def submission_times(self, submissions: Iterable[tuple[str, Sequence[tuple[str, str]]]]
+                         ) -> dict[str, str]:
+        """When each submission (its id, what the download said) was submitted: the download's
+        time, else this roster's; none where neither says."""
+        times = {}
+        for submission, roster in submissions:
+            said = dict(roster)
+            when = said.get("submitted_at") or self.find(submission, said).get("submitted_at")
+            if when:
+                times[submission] = when
+        return times
 
     def find_person(self, email: str, sid: str) -> dict[str, str]:
         """The roster's row for one member of a group, by email or student id."""
