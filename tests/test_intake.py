@@ -174,7 +174,8 @@ def test_a_gradescope_export_gives_names_emails_and_sids(tmp_path):
     intake = take_in([export], HANDOUTS, tmp_path / "scratch")
     found = {s.id: roster(s) for s in intake.found.submissions}
     assert found == {
-        "submission_101": {"name": "Ada Lovelace", "email": "ada@example.edu", "sid": "1815"},
+        "submission_101": {"name": "Ada Lovelace", "email": "ada@example.edu", "sid": "1815",
+                           "submitted_at": "2024-03-01T12:00:00-08:00"},  # its :created_at:
         "submission_102": {"name": "Alan Turing; Grace Hopper",
                            "email": "alan@example.edu; grace@example.edu", "sid": "1912; 1906"},
         "submission_103": {"name": "", "email": "", "sid": ""},

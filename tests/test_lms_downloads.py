@@ -14,6 +14,7 @@ pytestmark = pytest.mark.kernel
 
 FIXED = ["submission", "get_subimages", "convolve", "template_match", "total", "possible",
          "status", "message"]
+BOOK = ["late_penalty", "final", "override", "override_reason", "override_by"]
 
 
 def demo(name: str) -> bytes:
@@ -44,7 +45,7 @@ def test_a_canvas_zip_grades_in_one_command_with_ids_late_flags_and_older_upload
             "and only the newest of each name is graded (grades.csv lists the others)"
             in capsys.readouterr().err.splitlines())
     header, rows = gradebook(out)
-    assert header == FIXED + ["canvas_user_id", "late", "not_graded"]
+    assert header == FIXED + ["canvas_user_id", "late", "not_graded"] + BOOK
     assert {name: (row["total"], row["canvas_user_id"], row["late"], row["not_graded"])
             for name, row in rows.items()} == {
         "hoppergrace": (total("grace_vectorized"), "1906", "",
@@ -66,7 +67,7 @@ def test_a_gradescope_export_grades_in_one_command_with_names_emails_and_sids(tm
     out = tmp_path / "grades"
     assert main([str(export), "--out", str(out), "--defs-only", "--jobs", "2"]) == 0
     header, rows = gradebook(out)
-    assert header == FIXED + ["name", "email", "sid"]
+    assert header == FIXED + ["name", "email", "sid"] + BOOK
     assert {name: (row["total"], row["name"], row["email"], row["sid"])
             for name, row in rows.items()} == {
         "submission_11": (total("ada_loops"), "Ada Lovelace", "ada@example.edu", "1815"),

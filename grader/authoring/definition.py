@@ -19,6 +19,7 @@ from ..judge.oracle import call_reference
 from ..model.assignment import Assignment, Exercise, SubCheck
 from ..model.errors import AssignmentError
 from ..model.literals import literal
+from ..gradebook.views import COLUMN_ORDER
 from ..output.report import GRADEBOOK_COLUMNS, ROSTER_COLUMNS
 
 SAMPLE = 5  # inputs drawn per sub-check: enough to see what a strategy draws, and fast
@@ -98,6 +99,11 @@ def load_references(assignment: Assignment) -> tuple[dict[str, Callable] | None,
                       f"{_error(error)}: fix the reference")
 
 
+# The gradebook's own columns of grades.csv, after the platforms': when it was submitted, the
+# late penalty, the final points, the overrides.
+GRADEBOOK_OWN_COLUMNS = tuple(c for c in COLUMN_ORDER if c not in ROSTER_COLUMNS)
+
+
 def definition_problems(assignment: Assignment,
                         references: dict[str, Callable] | None) -> list[str]:
     """What is wrong with the lesson's exercises and sub-checks, one line each; the reference's
@@ -111,6 +117,10 @@ def definition_problems(assignment: Assignment,
             problems.append(f"{exercise.name}: grades.csv has a column of that name when the "
                             "submissions come from Canvas or Gradescope "
                             f"({', '.join(ROSTER_COLUMNS)}): give the exercise another name")
+        if exercise.name in GRADEBOOK_OWN_COLUMNS:
+            problems.append(f"{exercise.name}: grades.csv has a column of that name for the "
+                            f"gradebook ({', '.join(GRADEBOOK_OWN_COLUMNS)}): give the exercise "
+                            "another name")
         if references is not None:
             problems.append(signature_problem(exercise, references[exercise.name],
                                               f"the reference {assignment.reference}.{exercise.name}"))

@@ -11,9 +11,13 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from ..gradebook.late import parse_penalty, parse_time
+from ..gradebook.roster import Roster, read_roster
+from ..gradebook.store import Gradebook, lesson_folder
+from ..gradebook.views import LessonBook
 from ..grading.batch import grade_all
+from ..grading.cache import ResultCache, grader_version
 from ..intake.by_lesson import LessonBatch, sort_by_lesson
-from ..grading.cache import ResultCache
 from ..grading.connect import Target, parse_target
 from ..intake.discover import Found, Submission
 from ..intake.intake import take_in
@@ -23,11 +27,10 @@ from ..model.errors import UsageError
 from ..model.lessons import Installed, installed_lessons, load_assignment
 from ..model.results import SubmissionResult
 from ..model.settings import Settings
-from ..output.class_report import write_class_report
 from ..output.junit import write_junit
 from ..output.progress import Progress
-from ..output.report import summary_table, write_gradebook, write_submission
-from ..output.stats import exercise_statistics, statistics_table, write_summary
+from ..output.report import summary_table
+from ..output.stats import exercise_statistics, statistics_table
 from .cluster import ClusterLink, add_cluster_option, grading_on
 from .options import (
     SOURCES,
@@ -62,6 +65,18 @@ def build(parser: argparse.ArgumentParser) -> None:
                         help="submissions graded at once (default: the number of cores)")
     add_cluster_option(parser)
     add_grading_options(parser)
+    book = parser.add_argument_group("the gradebook (see README, \"What comes out\")")
+    book.add_argument("--late-penalty", metavar="RULE", default=None,
+                      help="the lesson's late penalty from now on, such as \"10%%/day, max 50%%, "
+                      "grace 15m\" (%% of the points possible; N/day for points; 20%% alone for "
+                      "once; none for no penalty); kept in the gradebook for later runs")
+    book.add_argument("--deadline", metavar="WHEN", default=None,
+                      help="the lesson's deadline, as 2026-12-01T23:59 (this machine's time zone) "
+                      "or 2026-12-01T23:59+01:00; goes with --late-penalty")
+    book.add_argument("--roster", type=Path, default=None, metavar="FILE",
+                      help="a CSV of the students (submission, canvas_user_id, email, sid, "
+                      "submitted_at, ...): submission times for the late policy where the "
+                      "download gives none")
 
 
 def _found(arguments: argparse.Namespace, installed: Installed, scratch: Path) -> Found:
@@ -83,23 +98,27 @@ def _found(arguments: argparse.Namespace, installed: Installed, scratch: Path) -
 
 
 class Recorder:
-    """Writes each result as it lands: its files, the cache, progress; and the gradebook so far,
-    at most once every ``GRADEBOOK_EVERY`` seconds and when closed, since rewriting it for each
-    result would cost a batch of N submissions time in N squared."""
+    """Records each result as it lands: in the gradebook, its files, the cache, progress; and
+    writes grades.csv so far, at most once every ``GRADEBOOK_EVERY`` seconds and when closed,
+    since rewriting it for each result would cost a batch of N submissions time in N squared."""
 
     GRADEBOOK_EVERY = 1.0
 
-    def __init__(self, out: Path, assignment: Assignment, cache: ResultCache,
-                 submissions: tuple[Submission, ...]):
-        self.out, self.assignment, self.cache = out, assignment, cache
+    def __init__(self, book: LessonBook, cache: ResultCache, submissions: tuple[Submission, ...],
+                 run: int, roster: Roster):
+        self.book, self.cache, self.run = book, cache, run
         self.roster = {submission.id: submission.roster for submission in submissions}
+        self.times = roster.submission_times((s.id, s.roster) for s in submissions)
         self.progress = Progress(len(submissions))
         self.results: list[SubmissionResult] = []
         self.written = -self.GRADEBOOK_EVERY  # when the gradebook was last written
 
     def __call__(self, result: SubmissionResult, reused: bool = False) -> None:
         self.results.append(result)
-        write_submission(self.out, result)
+        self.book.record(result, self.roster.get(result.id, ()), run=self.run,
+                         submitted_at=self.times.get(result.id),
+                         content_key=self.cache.content_key(result.id), reused=reused)
+        self.book.write_feedback(result)
         if not reused:
             self.cache.store(result)
         if time.monotonic() - self.written >= self.GRADEBOOK_EVERY:
@@ -107,7 +126,7 @@ class Recorder:
         self.progress.update(result, reused)
 
     def _write_gradebook(self) -> None:
-        write_gradebook(self.out / "grades.csv", self.assignment, self.results, self.roster)
+        self.book.write_grades()
         self.written = time.monotonic()
 
     def close(self) -> None:
@@ -146,17 +165,34 @@ class _Run:
     settings: Settings
     target: Target | None
     jobs: int
+    policy: tuple[str, str | None] | None  # the late policy the command gives: rule, deadline
+    roster: Roster
 
 
 def run(arguments: argparse.Namespace) -> int:
     target = parse_target(arguments.cluster) if arguments.cluster else None
     jobs = _jobs(arguments, target)
     settings = settings_from(arguments, kernels_here=target is None)
+    policy = _late_policy(arguments)
+    roster = read_roster(arguments.roster)
     if arguments.assignment:
         load_assignment(arguments.assignment)  # a lesson that is not there is refused first
     installed = installed_lessons()
     with tempfile.TemporaryDirectory(prefix="grade-submissions-") as scratch:
-        return _grade_found(_Run(arguments, settings, target, jobs), installed, Path(scratch))
+        return _grade_found(_Run(arguments, settings, target, jobs, policy, roster), installed,
+                            Path(scratch))
+
+
+def _late_policy(arguments: argparse.Namespace) -> tuple[str, str | None] | None:
+    """The late policy the options give, checked now, before anything is graded."""
+    if arguments.deadline and not arguments.late_penalty:
+        raise UsageError("--deadline needs --late-penalty to say what lateness costs, such as "
+                         "--late-penalty \"10%/day, max 50%\"")
+    if arguments.late_penalty is None:
+        return None
+    deadline = parse_time(arguments.deadline) if arguments.deadline else None
+    parse_penalty(arguments.late_penalty, deadline)
+    return arguments.late_penalty, deadline.isoformat() if deadline else None
 
 
 def _grade_found(this: _Run, installed: Installed, scratch: Path) -> int:
@@ -172,7 +208,7 @@ def _grade_found(this: _Run, installed: Installed, scratch: Path) -> int:
     with ExitStack() as stack:
         link = ClusterLink(stack, this.target) if this.target else None
         for batch, chosen in lessons:
-            out = this.arguments.out / batch.lesson if several else this.arguments.out
+            out = lesson_folder(this.arguments.out, batch.lesson, several)
             if chosen is None:
                 print(f"{len(batch.submissions)} submission(s) answer the lesson "
                       f"{batch.lesson!r}, which cannot be loaded, and were not graded: "
@@ -233,27 +269,51 @@ def _grade_lesson(this: _Run, batch: LessonBatch, chosen: tuple[Assignment, Orac
               "results are kept (--force regrades them).", file=sys.stderr)
     grade = (grading_on(link, assignment, settings, oracle, pending) if link
              else _here(this.jobs, assignment, settings, oracle))
-    record = Recorder(out, assignment, cache, batch.submissions)
+    gradebook = Gradebook.open(out)
+    try:
+        book, results, report = _record_lesson(this, batch, assignment, out, cache, gradebook,
+                                               grade, kept, pending, started)
+    finally:
+        gradebook.close()
+    elapsed = time.perf_counter() - started
+    unchanged = f" ({len(kept)} unchanged, not regraded)" if kept else ""
+    others = len(book.entries) - len({r.id for r in results})
+    listed = (f" (it lists {len(book.entries)} submissions: {others} graded by earlier runs)"
+              if others > 0 else "")
+    print(f"\n{total} submission(s) graded in {elapsed:.1f} s{unchanged}. Gradebook: "
+          f"{out / 'grades.csv'}{listed}; feedback: {out}/<submission>/feedback.md and "
+          f"feedback.html; class statistics: {out / 'summary.json'}; class report: {report}; "
+          f"every grading: {gradebook.path} (grade history STUDENT --out {out})")
+    failed = [r.id for r in results if r.status == "grader error"]
+    if failed:
+        print(f"The grader itself failed on: {', '.join(failed)}", file=sys.stderr)
+        return EXIT_GRADER_FAILED, results
+    return EXIT_OK, results
+
+
+def _record_lesson(this: _Run, batch: LessonBatch, assignment: Assignment, out: Path,
+                   cache: ResultCache, gradebook: Gradebook, grade, kept, pending, started):
+    """Grade what is pending, record every result in the gradebook as it lands, and write the
+    lesson's views of it; print the run's table and the class's statistics."""
+    settings = this.settings
+    if this.policy:
+        gradebook.set_policy(assignment.name, *this.policy)
+    scope = ",".join(e.name for e in assignment.exercises) if this.arguments.exercise else ""
+    book = LessonBook(out, assignment, gradebook, scope)
+    run_id = gradebook.start_run(assignment.name, grader_version(),
+                                 dataclasses.asdict(settings), cache.run_key)
+    record = Recorder(book, cache, batch.submissions, run_id, this.roster)
     for result in kept:
         record(result, reused=True)
     try:
         how_run = grade(pending, record)
     finally:
         record.close()
-    results, elapsed = record.results, time.perf_counter() - started
+    results = record.results
     print(summary_table(assignment, results))
-    print("\n" + statistics_table(exercise_statistics(assignment, results)))
-    write_summary(out / "summary.json", assignment, results, {
-        "seconds": round(elapsed, 1), **how_run, "graded": len(pending),
-        "kept_from_earlier_runs": len(kept), "settings": dataclasses.asdict(settings),
-    })
-    report = write_class_report(out, assignment, results)
-    unchanged = f" ({len(kept)} unchanged, not regraded)" if kept else ""
-    print(f"\n{total} submission(s) graded in {elapsed:.1f} s{unchanged}. Gradebook: "
-          f"{out / 'grades.csv'}; feedback: {out}/<submission>/feedback.md and feedback.html; "
-          f"class statistics: {out / 'summary.json'}; class report: {report}")
-    failed = [r.id for r in results if r.status == "grader error"]
-    if failed:
-        print(f"The grader itself failed on: {', '.join(failed)}", file=sys.stderr)
-        return EXIT_GRADER_FAILED, results
-    return EXIT_OK, results
+    print("\n" + statistics_table(exercise_statistics(assignment, book.results())))
+    run = {"seconds": round(time.perf_counter() - started, 1), **how_run,
+           "graded": len(pending), "kept_from_earlier_runs": len(kept),
+           "settings": dataclasses.asdict(settings)}
+    gradebook.finish_run(run_id, run)
+    return book, results, book.write_all(run)

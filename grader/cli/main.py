@@ -13,11 +13,13 @@ import sys
 from pathlib import Path
 
 from ..model.errors import GraderError, UsageError
-from . import assign, audit, autograder, check, freeze, grade, new, release, validate
+from . import (assign, audit, autograder, check, export, freeze, grade, history, new,
+               override, release, validate)
 
 # grade itself is the default
 COMMANDS = {"check": check, "freeze": freeze, "new": new, "assign": assign, "validate": validate,
-            "audit": audit, "release": release, "autograder": autograder}
+            "audit": audit, "release": release, "autograder": autograder,
+            "override": override, "history": history, "export": export}
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
 

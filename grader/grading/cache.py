@@ -42,7 +42,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 @cache  # it looks through every installed distribution
-def _grader_version() -> str:
+def grader_version() -> str:
     """The version of the distribution this grader was installed from, whatever its name."""
     package = __name__.split(".")[0]
     for name in importlib.metadata.packages_distributions().get(package, []):
@@ -81,7 +81,7 @@ def key_parts(assignment: Assignment, settings: Settings, mode: str = "reference
     checks = [[e.name, [c.name for c in e.checks]] for e in assignment.exercises]
     reference = assignment.reference_files().module
     secret = assignment.secret_path()
-    versions = {"grader": _grader_version(), "Python": platform.python_version(),
+    versions = {"grader": grader_version(), "Python": platform.python_version(),
                 "hypothesis": hypothesis.__version__, "numpy": numpy.__version__}
     return {
         "assignment files": _digest([*files, ("exercises", json.dumps(checks).encode())]),
@@ -133,6 +133,15 @@ class ResultCache:
     def for_run(cls, out: Path, assignment: Assignment, settings: Settings, reuse: bool = True,
                 mode: str = "reference"):
         return cls(out / FOLDER / run_key(assignment, settings, mode), reuse)
+
+    @property
+    def run_key(self) -> str:
+        """The key of everything besides the notebook (see ``run_key``)."""
+        return self.folder.name
+
+    def content_key(self, submission_id: str) -> str | None:
+        """The hash of a submission's notebook and own files, once ``reuse`` has seen it."""
+        return self._keys.get(submission_id)
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.json"

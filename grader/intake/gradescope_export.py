@@ -67,12 +67,17 @@ def submission_folders(folder: Path) -> list[Path]:
 
 
 def roster(metadata: Mapping) -> tuple[tuple[str, str], ...]:
-    """The submitters' names, emails and student ids as gradebook columns; a group's joined
-    by "; "."""
+    """The submitters' names, emails and student ids as gradebook columns, a group's joined
+    by "; "; and ``submitted_at``, the submission's ``:created_at:``, when the metadata has it."""
     submitters = metadata.get("submitters") if isinstance(metadata, Mapping) else None
     people = [s for s in submitters if isinstance(s, Mapping)] if isinstance(
         submitters, list) else []
-    return tuple(
+    said = tuple(
         (field, "; ".join(str(person.get(field) or "") for person in people))
         for field in SUBMITTER_FIELDS
     )
+    created = metadata.get("created_at") if isinstance(metadata, Mapping) else None
+    if created:  # when it was submitted, for a late policy (YAML may have read it as a datetime)
+        said += (("submitted_at", created.isoformat() if hasattr(created, "isoformat")
+                  else str(created)),)
+    return said

@@ -98,6 +98,10 @@ class Assignment:
     mistakes: tuple[Mistake, ...] = ()
     # Pictures of what each exercise makes of the lesson's own data (see ``showcase``).
     showcases: tuple[Showcase, ...] = ()
+    # The late policy, unless ``grade --late-penalty`` gives one (see ``gradebook.late``): the
+    # deadline as ISO 8601 ("2026-12-01T23:59+01:00") and the rule ("10%/day, max 50%").
+    deadline: str = ""
+    late_penalty: str = ""
 
     def __post_init__(self):
         self.checking_order()  # raises if a stand-in names no exercise, or they go round

@@ -42,15 +42,17 @@ def held_out_only(result: SubmissionResult) -> list[str]:
 
 
 def write_gradebook(path: Path, assignment: Assignment, results: Iterable[SubmissionResult],
-                    roster: Mapping[str, Sequence[tuple[str, str]]] = {}) -> None:
+                    roster: Mapping[str, Sequence[tuple[str, str]]] = {},
+                    order: Sequence[str] = ROSTER_COLUMNS) -> None:
     """One row per submission, broken ones included; points earned per exercise.
 
     ``roster`` gives, by submission id, what the course platform says of the student (such as
-    ``("sid", "1815")``): each column after the fixed ones, in ``ROSTER_COLUMNS``' order.
+    ``("sid", "1815")``): each column after the fixed ones, in ``order`` (others after them,
+    by name).
     """
     results = sorted(results, key=lambda r: r.id)
     said = {column for r in results for column, _ in roster.get(r.id, ())}
-    extra = [column for column in ROSTER_COLUMNS if column in said]
+    extra = [column for column in order if column in said]
     extra += sorted(said - set(extra))
     table = io.StringIO(newline="")
     writer = csv.writer(table)
