@@ -212,11 +212,15 @@ def recording_cost(counts: list[int], work: Path) -> None:
     files, the gradebook, the cache entry, the progress line), by the size of the batch."""
     sys.path.insert(0, str(ROOT))
     from grader import load_assignment
-    from grader.cli.grade import Recorder
+    from grader.course import Recorder
+    from grader.gradebook.roster import read_roster
+    from grader.gradebook.store import Gradebook
+    from grader.gradebook.views import LessonBook
     from grader.grading.cache import ResultCache
     from grader.intake.discover import Submission
     from grader.judge.exercises import all_not_checked
     from grader.model.results import SubmissionResult
+    from grader.output.progress import Progress
 
     assignment = load_assignment("convolutions")
     exercises = all_not_checked(assignment, "not checked")
@@ -230,9 +234,12 @@ def recording_cost(counts: list[int], work: Path) -> None:
         for n, submission in enumerate(submissions):  # each its own content, so its own cache key
             submission.path.write_text(f'{{"cells": [], "n": {n}}}')
         cache.reuse(submissions)  # as grade does: it learns each submission's key
+        gradebook = Gradebook.open(out)
+        book = LessonBook(out, assignment, gradebook, "")
+        run = gradebook.start_run(assignment.name, "bench", {}, "bench")
         with open(os.devnull, "w") as quiet:
-            record = Recorder(out, assignment, cache, submissions)
-            record.progress.stream = quiet
+            record = Recorder(book, cache, submissions, run, read_roster(None),
+                              Progress(len(submissions), stream=quiet))
             times = []
             for submission in submissions:
                 result = SubmissionResult(submission.id, str(submission.path), "graded", exercises)
@@ -242,6 +249,7 @@ def recording_cost(counts: list[int], work: Path) -> None:
             started = time.process_time()
             record.close()
             times[-1] += time.process_time() - started
+        gradebook.close()
         tenth = times[-max(count // 10, 1):]
         print(f"{count:9d}{sum(times) / count * 1000:19.2f}{sum(tenth) / len(tenth) * 1000:19.2f}")
 

@@ -1,6 +1,8 @@
 """Grade Jupyter notebooks against reference solutions with generated inputs."""
 
+from .course import Request, Run, check_notebook, grade
 from .grading.pipeline import grade_submission
+from .intake.discover import Submission
 from .model.assignment import Assignment, Exercise, StandIn, SubCheck
 from .model.errors import GraderError
 from .model.lessons import load_assignment
@@ -17,11 +19,16 @@ __all__ = [
     "ExerciseResult",
     "GraderError",
     "Mistake",
+    "Request",
+    "Run",
     "Settings",
     "StandIn",
     "SubCheck",
+    "Submission",
     "SubmissionResult",
     "check",
+    "check_notebook",
+    "grade",
     "grade_submission",
     "load_assignment",
 ]

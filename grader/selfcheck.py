@@ -26,7 +26,7 @@ from .judge.showcase import picture_exercises, reference_pictures
 from .kernel.calls import FunctionCaller, LocalTransport
 from .kernel.environment import GRADING
 from .model.budget import unlimited
-from .model.errors import UsageError
+from .model.errors import SettingError, UsageError, as_keyword
 from .model.lessons import choose_lesson
 from .model.results import SubmissionResult
 from .model.settings import DEFAULT_PROFILE, PROFILES, Settings
@@ -68,22 +68,32 @@ def _show(result: SubmissionResult) -> None:
 def check(
     *exercises: str,
     namespace: dict | None = None,
-    assignment: str | None = None,
+    lesson: str | None = None,
     settings: Settings | None = None,
+    assignment: str | None = None,
 ) -> SubmissionResult | None:
     """Check the named exercises (all when none are named) and show the feedback.
 
-    Returns the result; end the cell with ``;`` (or assign it) to show only the feedback. In a
-    kernel the grader runs, it says so and returns None.
+    ``lesson`` names the lesson where the functions defined do not tell (``assignment`` is its
+    older name). Returns the result; end the cell with ``;`` (or assign it) to show only the
+    feedback. In a kernel the grader runs, it says so and returns None. A setting that cannot
+    be used is named as the keyword argument that sets it.
     """
+    try:
+        return _check(exercises, namespace, lesson or assignment, settings)
+    except SettingError as error:
+        raise UsageError(error.render(as_keyword)) from None
+
+
+def _check(exercises: tuple[str, ...], namespace: dict | None, lesson: str | None,
+           settings: Settings | None) -> SubmissionResult | None:
     if os.environ.get(GRADING) == "1":
         print("check() does nothing while this notebook is being graded: the grader checks "
               "your functions itself.")
         return None
     namespace = _user_namespace() if namespace is None else namespace
     defined = [name for name, value in list(namespace.items()) if callable(value)]
-    lesson = choose_lesson(assignment, names=defined, how_to_say='check(assignment="...")')
-    chosen = lesson.only(exercises)
+    chosen = choose_lesson(lesson, names=defined, how_to_say='check(lesson="...")').only(exercises)
     oracle = make_oracle(chosen, use_reference=False)
     settings = settings or PROFILES[DEFAULT_PROFILE]
     caller = FunctionCaller(LocalTransport(namespace), settings.call_timeout)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-import grader.cli.grade
+import grader.course
 from grader.cli import main
 from grader.model.results import CheckResult, ExerciseResult, SubmissionResult
 
@@ -34,7 +34,7 @@ def grading(monkeypatch):
             on_result(results[-1])
         return results
 
-    monkeypatch.setattr(grader.cli.grade, "grade_all", grade_all)
+    monkeypatch.setattr(grader.course, "grade_all", grade_all)
     return runs
 
 

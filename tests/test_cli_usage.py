@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-import grader.cli.grade
+import grader.course
 import grader.kernel.sandbox
 from grader.cli import main
 
@@ -17,7 +17,7 @@ def no_grading(monkeypatch, tmp_path):
     def refuse(*arguments, **keywords):
         raise AssertionError("grade_all was called: a kernel would have been started")
 
-    monkeypatch.setattr(grader.cli.grade, "grade_all", refuse)
+    monkeypatch.setattr(grader.course, "grade_all", refuse)
     monkeypatch.chdir(tmp_path)  # the default --out folder, should anything be written
 
 

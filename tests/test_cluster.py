@@ -24,7 +24,7 @@ import nbformat
 import pytest
 from distributed import Client, LocalCluster, get_task_stream
 
-import grader.cli.cluster
+import grader.course
 from conftest import NOTEBOOKS, ROOT, folder_with_broken_files, notebook_using_own_module
 from grader.cli import main
 from grader.grading.cluster import _outcome, _with_content
@@ -140,9 +140,9 @@ class PretendCluster:
 
     def __init__(self, monkeypatch, fails: str = ""):
         self.connections, self.graded, self.fails = [], [], fails
-        monkeypatch.setattr(grader.cli.cluster, "connect", self.connect)
-        monkeypatch.setattr(grader.cli.cluster, "check_cluster", self.check)
-        monkeypatch.setattr(grader.cli.cluster, "grade_on_cluster", self.grade)
+        monkeypatch.setattr(grader.course, "connect", self.connect)
+        monkeypatch.setattr(grader.course, "check_cluster", self.check)
+        monkeypatch.setattr(grader.course, "grade_on_cluster", self.grade)
 
     @contextmanager
     def connect(self, target):

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-import grader.cli.grade
+import grader.course
 from grader.cli import main
 from grader.gradebook.late import parse_penalty, parse_time
 from grader.gradebook.marks import one_line
@@ -39,7 +39,7 @@ def grading(monkeypatch):
         for submission in submissions:
             on_result(graded_as_written(assignment, submission))
 
-    monkeypatch.setattr(grader.cli.grade, "grade_all", grade_all)
+    monkeypatch.setattr(grader.course, "grade_all", grade_all)
     return runs
 
 

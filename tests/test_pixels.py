@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT
 from grader import grade_submission
-from grader.cli import check as check_command
+import grader.course as check_command
 from grader.cli import main
 from grader.intake.discover import Submission
 from grader.grading import pipeline

@@ -15,7 +15,8 @@ import pytest
 from conftest import ROOT, needs_sandbox
 from processes import process_table
 
-from grader.cli.options import add_settings_options, sandbox_line, settings_from
+from grader.cli.options import add_settings_options, settings_from
+from grader.output.lines import sandbox_line
 from grader.grading.pipeline import kept_from_kernels
 from grader.kernel import probe, unprivileged
 from grader.kernel import sandbox as sandbox_module
@@ -167,7 +168,7 @@ def test_the_process_limit_binds_without_root_from_linux_5_14():
 ])
 def test_grade_says_which_sandbox_runs_and_what_would_make_one_run(monkeypatch, found, mode,
                                                                    line):
-    monkeypatch.setattr("grader.cli.options.availability", lambda: found)
+    monkeypatch.setattr("grader.output.lines.availability", lambda: found)
     monkeypatch.setattr(sandbox_module, "availability", lambda: found)
     monkeypatch.setattr(sandbox_module.os, "geteuid", lambda: 1000)  # as root: the next test
     assert sandbox_line(Settings(sandbox=mode)) == line
@@ -185,7 +186,7 @@ NO_BWRAP = Availability(None, "`bwrap` is not installed", "apt-get install bubbl
 @pytest.fixture
 def as_root_without_bwrap(monkeypatch):
     monkeypatch.setattr(sandbox_module, "availability", lambda: NO_BWRAP)
-    monkeypatch.setattr("grader.cli.options.availability", lambda: NO_BWRAP)
+    monkeypatch.setattr("grader.output.lines.availability", lambda: NO_BWRAP)
     monkeypatch.setattr(sandbox_module.os, "geteuid", lambda: 0)
     monkeypatch.setattr(sandbox_module.shutil, "which", lambda program: f"/usr/bin/{program}")
     monkeypatch.setattr(unprivileged.shutil, "which", lambda program: f"/usr/bin/{program}")

@@ -21,7 +21,8 @@ from ..model.errors import UsageError
 from ..model.lessons import load_assignment
 from ..model.secret import ensure_secret
 from ..model.settings import DEFAULT_PROFILE, PROFILES
-from .options import add_assignment_option, sandbox_line
+from ..output.lines import sandbox_line
+from .options import add_assignment_option
 
 USAGE = "grade assign SOLVED.ipynb [--lesson NAME]"
 SUMMARY = ("make a lesson's handout, reference and stored outputs from its solved notebook, "

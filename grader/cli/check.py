@@ -1,4 +1,5 @@
-"""``grade check NOTEBOOK``: the verdicts final grading would give, printed for a student."""
+"""``grade check NOTEBOOK``: the verdicts final grading would give, printed for a student (the
+command line's side of ``course.check_notebook``)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..grading.pipeline import grade_submission, kept_from_kernels
-from ..intake.discover import Submission
-from ..kernel.notebook import read_notebook
-from ..model.assignment import Assignment
+from ..course import check_notebook
 from ..model.errors import UnreadableNotebook, UsageError
-from ..model.lessons import choose_lesson
 from ..output.html import feedback_page
 from ..output.junit import write_junit
 from ..output.report import feedback_markdown
-from .options import (
-    SOURCES,
-    add_grading_options,
-    assignment_and_oracle,
-    sandbox_line,
-    settings_from,
-)
+from .grade import Printer
+from .options import add_grading_options, settings_from
 
 USAGE = "grade check NOTEBOOK [options]"
 SUMMARY = "check one notebook before submitting it, as final grading would"
@@ -40,18 +32,8 @@ def build(parser: argparse.ArgumentParser) -> None:
     add_grading_options(parser)
 
 
-def _own_folder(path: Path, assignment: Assignment) -> Path | None:
-    """The notebook's folder: its files (a helper module, a data file) are there when it runs,
-    as a student's folder's are in grading. Not a lesson's folder (the handout's, which holds
-    the stored outputs) nor the reference solutions', whose files never enter a kernel."""
-    if any(path.resolve().parent.is_relative_to(folder)
-           for folder in kept_from_kernels(assignment)):
-        return None
-    return path.parent
-
-
 def run(arguments: argparse.Namespace) -> int:
-    settings = settings_from(arguments)
+    settings = settings_from(arguments, kernels_here=False)  # checked by ``check_notebook``
     path = arguments.notebook
     if path.is_dir():
         notebooks = sorted(path.glob("*.ipynb"))
@@ -62,16 +44,11 @@ def run(arguments: argparse.Namespace) -> int:
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
     try:
-        notebook = read_notebook(path)
+        result = check_notebook(path, settings, arguments.assignment, arguments.exercise,
+                                arguments.without_solutions, Printer())
     except UnreadableNotebook as error:
         print(f"grade check: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
-    lesson = choose_lesson(arguments.assignment, notebook)
-    assignment, oracle = assignment_and_oracle(arguments, settings, lesson)
-    print(f"Checking {path} against the {SOURCES[oracle.mode]}...", file=sys.stderr)
-    print(sandbox_line(settings), file=sys.stderr)
-    submission = Submission(path.stem, path, folder=_own_folder(path, assignment))
-    result = grade_submission(submission, assignment, settings, oracle)
     if arguments.junit:
         write_junit(arguments.junit, [result])
     if arguments.html:

@@ -34,7 +34,7 @@ from ..model.settings import Settings
 from ..output.autograder_zip import CONFIG
 from ..output.gradescope import Visibility, autograder_results, failure_results, write_results
 from ..output.report import points
-from .options import held_out_line, sandbox_line
+from ..output.lines import held_out_line, sandbox_line
 
 
 def _config(root: Path) -> dict:

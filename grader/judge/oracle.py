@@ -27,7 +27,7 @@ import numpy as np
 
 from ..kernel.calls import StandInOutput
 from ..model.assignment import Assignment, Exercise, SubCheck
-from ..model.errors import AssignmentError, UsageError
+from ..model.errors import AssignmentError, SettingError, UsageError
 from ..model.secret import held_out_seed, read_secret
 from ..model.showcase import Showcase
 from ..model.values import argument_key
@@ -87,9 +87,9 @@ class Oracle:
     def ensure_usable(self, max_examples: int) -> None:
         """Fail now, before any notebook runs, if the stored inputs cannot serve these settings."""
         if self.references is None and self.stored.max_examples != max_examples:
-            raise UsageError(
+            raise SettingError(
                 "without the reference solutions only the stored inputs can be checked: "
-                f"use --max-examples {self.stored.max_examples}"
+                f"use {{max_examples={self.stored.max_examples}}}"
             )
 
     def reference(self, exercise: Exercise) -> Callable | None:

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from enum import Enum
+
+# A setting named in a message: ``{max_examples}``, or with a value, ``{max_examples=100}``.
+_SETTING = re.compile(r"\{(\w+)(?:=([^{}]*))?\}")
+
+
+def as_option(name: str, value: str | None) -> str:
+    """A setting as the command line takes it: ``--max-examples 100``."""
+    flag = "--" + name.replace("_", "-")
+    return flag if value is None else f"{flag} {value}"
+
+
+def as_keyword(name: str, value: str | None) -> str:
+    """A setting as Python takes it (``Settings``, ``check()``, ``Request``):
+    ``max_examples=100``."""
+    return name if value is None else f"{name}={value}"
 
 
 class GraderError(Exception):
@@ -11,6 +28,26 @@ class GraderError(Exception):
 
 class UsageError(GraderError):
     """The command was asked for something that cannot be done (bad path, unknown option value)."""
+
+
+class SettingError(UsageError):
+    """A setting, or a choice of a run, that cannot be used as given.
+
+    The message names each setting by its field, as ``{max_examples}`` or ``{max_examples=100}``,
+    and each front end says it in its own words (``render``): the command line as options
+    (``--max-examples 100``, what ``str`` gives), Python as keyword arguments
+    (``max_examples=100``).
+    """
+
+    def __init__(self, template: str):
+        self.template = template
+        super().__init__(self.render())
+
+    def render(self, say: Callable[[str, str | None], str] = as_option) -> str:
+        return _SETTING.sub(lambda found: say(found.group(1), found.group(2)), self.template)
+
+    def __reduce__(self):
+        return (type(self), (self.template,))
 
 
 class ClusterError(GraderError):
