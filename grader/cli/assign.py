@@ -22,7 +22,7 @@ from ..model.lessons import load_assignment
 from ..model.secret import ensure_secret
 from ..model.settings import DEFAULT_PROFILE, PROFILES
 from ..output.lines import sandbox_line
-from .options import add_assignment_option
+from .options import add_lesson_option
 
 USAGE = "grade assign SOLVED.ipynb [--lesson NAME]"
 SUMMARY = ("make a lesson's handout, reference and stored outputs from its solved notebook, "
@@ -40,7 +40,7 @@ def build(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("solved", type=Path, metavar="SOLVED.ipynb",
                         help="the solved notebook, with solution markers")
-    add_assignment_option(parser, help="the lesson it is for (default: the one its metadata "
+    add_lesson_option(parser, help="the lesson it is for (default: the one its metadata "
                           "names, else the one whose functions it defines)")
 
 
@@ -49,7 +49,7 @@ def run(arguments: argparse.Namespace) -> int:
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
     solved = read_solved(path)
-    name = lesson_for(solved, arguments.assignment, path)
+    name = lesson_for(solved, arguments.lesson, path)
     assignment = load_assignment(name)
     handout, reference, written = write_handout_and_reference(solved, path, assignment)
     if name_lesson(solved, path, name):

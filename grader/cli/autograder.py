@@ -10,7 +10,7 @@ from pathlib import Path
 from ..model.lessons import assignment_name, load_assignment
 from ..output.autograder_zip import build_autograder
 from ..output.gradescope import VISIBILITIES, Visibility
-from .options import add_assignment_option, add_settings_options, settings_from
+from .options import add_lesson_option, add_settings_options, settings_from
 
 USAGE = "grade autograder [--lesson NAME] [--out autograder.zip] [--visibility V] [options]"
 SUMMARY = "write autograder.zip, which grades a lesson's submissions on Gradescope"
@@ -22,7 +22,7 @@ def build(parser: argparse.ArgumentParser) -> None:
         "installs the grader (setup.sh), and for each submission grades it as `grade` does and "
         "writes Gradescope's results.json: one test per sub-check, the feedback above them."
     )
-    add_assignment_option(parser, help="the lesson to grade (default: the only one installed)")
+    add_lesson_option(parser, help="the lesson to grade (default: the only one installed)")
     parser.add_argument("--out", type=Path, default=Path("autograder.zip"), metavar="ZIP",
                         help="where to write the zip (default: autograder.zip)")
     parser.add_argument("--visibility", default="visible", choices=VISIBILITIES,
@@ -34,7 +34,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     settings = settings_from(arguments, kernels_here=False)  # the kernels run on Gradescope
-    assignment = load_assignment(assignment_name(arguments.assignment, "--lesson"))
+    assignment = load_assignment(assignment_name(arguments.lesson, "--lesson"))
     visibility = Visibility(arguments.visibility, arguments.stdout_visibility)
     members = build_autograder(arguments.out, assignment, settings, visibility)
     print(f"Wrote {arguments.out} ({len(members)} files) for the lesson {assignment.name!r}: "

@@ -44,7 +44,7 @@ def run(arguments: argparse.Namespace) -> int:
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
     try:
-        result = check_notebook(path, settings, arguments.assignment, arguments.exercise,
+        result = check_notebook(path, settings, arguments.lesson, arguments.exercise,
                                 arguments.without_solutions, Printer())
     except UnreadableNotebook as error:
         print(f"grade check: {error}", file=sys.stderr)

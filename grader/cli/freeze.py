@@ -12,7 +12,7 @@ from ..model.assignment import Assignment
 from ..model.errors import AssignmentError
 from ..model.secret import ensure_secret, read_secret
 from ..model.settings import MAX_EXAMPLES
-from .options import add_assignment_option, chosen_lessons
+from .options import add_lesson_option, chosen_lessons
 
 USAGE = "grade freeze [--check | --redraw] [--lesson NAME]"
 SUMMARY = "store the expected outputs a student's install grades with, or --check them"
@@ -26,7 +26,7 @@ def build(parser: argparse.ArgumentParser) -> None:
         "final grading reaches. The stored inputs are kept; only their outputs are computed "
         "anew. Exit status with --check: 0 when the stored file is current, 1 when it is not."
     )
-    add_assignment_option(parser, help="the lesson to store or check (default: every "
+    add_lesson_option(parser, help="the lesson to store or check (default: every "
                           "installed lesson)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; only check that the stored file is current")
@@ -36,7 +36,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    lessons, broken = chosen_lessons(arguments.assignment)
+    lessons, broken = chosen_lessons(arguments.lesson)
     codes = [EXIT_STALE for _ in broken]
     for assignment in lessons:
         try:

@@ -32,7 +32,7 @@ def build(parser: argparse.ArgumentParser) -> None:
                         help="folder for grades.csv and per-submission results (default: grades/)")
     parser.add_argument("--force", action="store_true",
                         help="regrade every submission, also those graded into --out before from "
-                        "the same notebook with the same assignment, grader and settings")
+                        "the same notebook with the same lesson, grader and settings")
     parser.add_argument("--jobs", type=int, default=None,
                         help="submissions graded at once (default: the number of cores)")
     add_cluster_option(parser)
@@ -67,7 +67,7 @@ class Printer:
 def request_from(arguments: argparse.Namespace, settings: Settings) -> Request:
     return Request(
         paths=tuple(arguments.paths), out=arguments.out, settings=settings,
-        lesson=arguments.assignment,
+        lesson=arguments.lesson,
         exercises=tuple(arguments.exercise) if arguments.exercise else None,
         without_solutions=arguments.without_solutions, force=arguments.force,
         jobs=arguments.jobs, cluster=arguments.cluster, junit=arguments.junit,

@@ -22,10 +22,12 @@ from ..model.settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
 
 
 
-def add_assignment_option(parser: argparse.ArgumentParser, help: str = "") -> None:
-    parser.add_argument("--assignment", "--lesson", default=None, metavar="NAME",
+def add_lesson_option(parser: argparse.ArgumentParser, help: str = "") -> None:
+    parser.add_argument("--lesson", default=None, metavar="NAME",
                         help=help or "the lesson the notebooks answer (default: each "
                         "notebook's own, from its metadata or the functions it defines)")
+    # The option's older name, still taken, no longer shown.
+    parser.add_argument("--assignment", dest="lesson", default=None, help=argparse.SUPPRESS)
 
 
 def chosen_lessons(name: str | None) -> tuple[list[Assignment], dict[str, str]]:
@@ -42,7 +44,7 @@ def chosen_lessons(name: str | None) -> tuple[list[Assignment], dict[str, str]]:
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
     """Options that ``grade`` and ``grade check`` share, so both grade the same way."""
     add_settings_options(parser)
-    add_assignment_option(parser)
+    add_lesson_option(parser)
     parser.add_argument("--exercise", action="append", default=None, metavar="NAME",
                         help="check only this function (may be given more than once)")
     parser.add_argument("--junit", type=Path, default=None, metavar="FILE",
