@@ -3,7 +3,8 @@ its expected output, and a notebook that finds it at run time (attack 19) answer
 
 In the sandbox, ``grade`` and ``grade check`` give that notebook nothing (``run_autograder`` as
 root without the sandbox: see ``test_kernel_user``); where its kernel can read the file
-(``--sandbox off``), the same notebook earns full marks, which is what the others rule out.
+(``--sandbox off``) and only the public inputs are tried, the same notebook earns full marks,
+which is what the others rule out.
 In a graded kernel, the in-notebook ``check()`` says that it does nothing, and reads nothing.
 """
 
@@ -30,7 +31,8 @@ def checked(capsys, *argv) -> tuple[int, str]:
 
 @pytest.mark.kernel
 def test_the_answer_key_reader_earns_full_marks_where_its_kernel_can_read_the_file(capsys):
-    code, out = checked(capsys, "--sandbox", "off")
+    # Against the stored outputs alone: with the reference, held-out inputs fail it anyway.
+    code, out = checked(capsys, "--sandbox", "off", "--without-solutions")
     assert (code, "**Score: 10 / 10**" in out) == (0, True), out[-2000:]
 
 
