@@ -23,11 +23,11 @@ from pathlib import Path
 
 import nbformat
 
-from ..judge.exercises import Checked, all_not_checked, check_until_lost, in_order
+from ..judge.exercises import Checked, Loss, all_not_checked, check_until_lost, in_order
 from ..judge.oracle import Oracle, make_oracle
 from ..judge.showcase import picture_exercises, reference_pictures
 from ..kernel.calls import FunctionCaller, KernelTransport
-from ..kernel.defs_only import keep_definitions
+from ..kernel.defs_only import Sliced, keep_definitions
 from ..kernel.limits import MIB, Limits
 from ..kernel.notebook import read_notebook
 from ..kernel.own_files import OwnFiles, own_files
@@ -38,7 +38,13 @@ from ..model.assignment import Assignment
 from ..model.budget import Budget
 from ..model.errors import KernelLoss, UnreadableNotebook
 from ..model.lessons import parse_cell, private_folders
-from ..model.results import CellFailure, ExerciseResult, SubmissionResult, Timings
+from ..model.results import (
+    CellFailure,
+    ExerciseResult,
+    SubmissionResult,
+    SubmissionStatus,
+    Timings,
+)
 from ..model.settings import Settings
 from ..intake.discover import Submission
 
@@ -63,27 +69,72 @@ def kept_from_kernels(assignment: Assignment) -> list[Path]:
     return list(dict.fromkeys(folder.resolve() for folder in folders))
 
 
-def _open_run(notebook: nbformat.NotebookNode, assignment: Assignment, settings: Settings,
-              budget: Budget, own: OwnFiles):
-    """A fresh kernel for ``notebook`` under every limit and protection ``settings`` asks for,
-    with the student's ``own`` files beside it.
+@dataclass(frozen=True)
+class Trip:
+    """One submission on its way through grading: what every attempt at it needs, fixed once
+    the notebook is read. An attempt opens a fresh kernel, runs cells, checks exercises and
+    draws them while the kernel lives; the first run and each restart are the same call."""
 
-    The first run and every restart are made here; the cells get what is left of ``budget``
-    (the submission's time), at most ``settings.total_timeout``.
-    """
-    sandbox = make_sandbox(settings.sandbox, settings.process_limit, readable=[],
-                           hidden=kept_from_kernels(assignment))
-    return NotebookRun(
-        notebook,
-        assignment.data_paths(),
-        cell_timeout=settings.cell_timeout,
-        total_timeout=min(settings.total_timeout, budget.left()),
-        startup_timeout=settings.startup_timeout,
-        limits=Limits.from_settings(settings),
-        sandbox=sandbox,
-        output_limit=int(settings.output_limit * MIB),
-        own_files=own,
-    )
+    submission: Submission
+    assignment: Assignment
+    oracle: Oracle  # bound to this notebook (see ``Oracle.for_notebook``)
+    settings: Settings
+    budget: Budget  # the submission's time, which every attempt takes from
+    notebook: nbformat.NotebookNode  # as read, installs left out
+    own: OwnFiles  # the student's files that go beside it
+    untouched: frozenset[str]  # exercises still as handed out: not checked (see below)
+    note: str = ""  # what reading it left out (installs), for the message
+
+    def open(self, notebook: nbformat.NotebookNode) -> NotebookRun:
+        """A fresh kernel for ``notebook`` under every limit and protection the settings ask
+        for, with the student's own files beside it; its cells get what is left of the budget,
+        at most ``settings.total_timeout``."""
+        settings = self.settings
+        sandbox = make_sandbox(settings.sandbox, settings.process_limit, readable=[],
+                               hidden=kept_from_kernels(self.assignment))
+        return NotebookRun(
+            notebook,
+            self.assignment.data_paths(),
+            cell_timeout=settings.cell_timeout,
+            total_timeout=min(settings.total_timeout, self.budget.left()),
+            startup_timeout=settings.startup_timeout,
+            limits=Limits.from_settings(settings),
+            sandbox=sandbox,
+            output_limit=int(settings.output_limit * MIB),
+            own_files=self.own,
+        )
+
+    def attempt(self, notebook: nbformat.NotebookNode,
+                pending: tuple[str, ...] | None = None) -> Attempt:
+        """Run ``notebook``'s cells in a fresh kernel, then check the ``pending`` exercises
+        (None: all of them, as the first run does) and draw their showcases there while it
+        lives; nothing is checked if running the cells lost the kernel."""
+        assignment = self.assignment if pending is None else self.assignment.only(pending)
+        with self.open(notebook) as run:
+            execution = run.run_cells()
+            if execution.kernel_lost:
+                return Attempt(execution, Checked((), pending or self.graded()))
+            caller = FunctionCaller(KernelTransport(run), self.settings.call_timeout)
+            checked = check_until_lost(assignment, caller, self.oracle, self.settings,
+                                       set(self.untouched), self.budget)
+            if checked.lost:
+                return Attempt(execution, checked)
+            exercises, seconds = picture_exercises(assignment, caller, self.oracle,
+                                                   checked.exercises, self.budget)
+        return Attempt(execution, dataclasses.replace(checked, exercises=exercises), seconds)
+
+    def graded(self) -> tuple[str, ...]:
+        """The exercises graded, in the order they are checked."""
+        return tuple(exercise.name for exercise in self.assignment.checking_order())
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one kernel gave: how its cells ran, what checking found, the pictures' seconds."""
+
+    execution: Execution
+    checked: Checked
+    pictures: float = 0.0
 
 
 def grade_submission(
@@ -112,18 +163,6 @@ def notebook_digest(submission: Submission) -> str:
     except OSError:
         return ""
     return hashlib.sha256(content).hexdigest()
-
-
-def _check_in(run: NotebookRun, assignment: Assignment, oracle: Oracle, settings: Settings,
-              untouched: set[str], budget: Budget) -> tuple[Checked, float]:
-    """Check the exercises in ``run``'s kernel, then draw their showcases there while it
-    lives; the seconds the pictures took come second."""
-    caller = FunctionCaller(KernelTransport(run), settings.call_timeout)
-    checked = check_until_lost(assignment, caller, oracle, settings, untouched, budget)
-    if checked.lost:
-        return checked, 0.0
-    exercises, seconds = picture_exercises(assignment, caller, oracle, checked.exercises, budget)
-    return dataclasses.replace(checked, exercises=exercises), seconds
 
 
 def _lost_in(execution: Execution) -> str:
@@ -165,17 +204,7 @@ class _Restarts:
     seconds: float = 0.0  # starting the kernels and running the definitions
 
 
-def _restart(
-    notebook: nbformat.NotebookNode,
-    upto: int,
-    pending: tuple[str, ...],
-    assignment: Assignment,
-    oracle: Oracle,
-    settings: Settings,
-    untouched: set[str],
-    budget: Budget,
-    own: OwnFiles,
-) -> _Restarts:
+def _restart(trip: Trip, upto: int, pending: tuple[str, ...]) -> _Restarts:
     """Check the ``pending`` exercises in fresh kernels that run the definitions of cells 1 to ``upto``.
 
     Only imports, definitions and what the graded functions read run (see ``defs_only``), so
@@ -184,29 +213,25 @@ def _restart(
     more exercise, or it lost its kernel before the checks and grading gives up.
     """
     done = _Restarts()
-    graded = [exercise.name for exercise in assignment.exercises]
-    sliced = keep_definitions(_head(notebook, upto), graded, setup=False)
+    graded = [exercise.name for exercise in trip.assignment.exercises]
+    sliced = keep_definitions(_head(trip.notebook, upto), graded, setup=False)
     fresh = f"a fresh kernel that ran only the imports and definitions of cells 1 to {upto}"
     failures: tuple[CellFailure, ...] = ()
     while pending:
         whose = "its functions" if len(pending) == len(graded) else _names(pending)
-        if budget.over():
-            done.messages.append(f"No time was left for a restart ({budget.describe()}), so "
-                                 f"{whose} could not be graded.")
+        if trip.budget.over():
+            done.messages.append(f"No time was left for a restart ({trip.budget.describe()}), "
+                                 f"so {whose} could not be graded.")
             done.given_up = pending
             break
-        with _open_run(sliced.notebook, assignment, settings, budget, own) as run:
-            execution = run.run_cells()
-            checked, pictures = (
-                (Checked((), pending), 0.0) if execution.kernel_lost
-                else _check_in(run, assignment.only(pending), oracle, settings, untouched, budget)
-            )
+        attempt = trip.attempt(sliced.notebook, pending)
+        execution, checked = attempt.execution, attempt.checked
         done.seconds += execution.kernel_start + execution.seconds
         done.checking += checked.seconds
-        done.pictures += pictures
+        done.pictures += attempt.pictures
         failures += execution.cell_failures
         if checked.unreached == pending:  # lost before checking any
-            what = _lost_in(execution) if execution.kernel_lost else checked.lost.clause()
+            what = _lost_in(execution) if execution.kernel_lost else _loss(checked).clause()
             done.messages.append(
                 f"A restart, in {fresh}, failed too: {what}, so {whose} could not be graded."
             )
@@ -224,6 +249,12 @@ def _restart(
     return done
 
 
+def _loss(checked: Checked) -> Loss:
+    """How checking lost its kernel, where it left exercises unreached."""
+    assert checked.lost is not None, "exercises are unreached only where the kernel was lost"
+    return checked.lost
+
+
 def _head(notebook: nbformat.NotebookNode, cells: int) -> nbformat.NotebookNode:
     """The notebook's first ``cells`` cells."""
     return nbformat.NotebookNode({**notebook, "cells": notebook.cells[:cells]})
@@ -232,54 +263,59 @@ def _head(notebook: nbformat.NotebookNode, cells: int) -> nbformat.NotebookNode:
 def _grade(
     submission: Submission, assignment: Assignment, settings: Settings, oracle: Oracle
 ) -> SubmissionResult:
+    trip = _read(submission, assignment, settings, oracle)
+    if isinstance(trip, SubmissionResult):  # not a notebook it can run
+        return trip
+    sliced = keep_definitions(trip.notebook, list(trip.graded())) if settings.defs_only else None
+    first = trip.attempt(sliced.notebook if sliced else trip.notebook)
+    execution, checked = first.execution, first.checked
+    upto = execution.lost_in if execution.kernel_lost else len(trip.notebook.cells)
+    restarts = _restart(trip, upto, checked.unreached) if checked.unreached else _Restarts()
+    message = _message(trip, first, restarts, sliced)
+    return SubmissionResult(
+        submission.id, str(submission.path), _status(first, restarts),
+        in_order(assignment, checked.exercises + tuple(restarts.exercises), message),
+        execution.cell_failures, message,
+        Timings(execution.kernel_start, execution.seconds, checked.seconds + restarts.checking,
+                restarts.seconds, first.pictures + restarts.pictures),
+    )
+
+
+def _read(submission: Submission, assignment: Assignment, settings: Settings,
+          oracle: Oracle) -> Trip | SubmissionResult:
+    """The submission's trip, once its notebook is read; or, if it cannot be, its result."""
     budget = Budget.start(settings.submission_timeout, "--submission-timeout")
-    path = str(submission.path)
     if submission.problem:
         return _unreadable(submission, assignment, submission.problem, submission.problem)
     try:
         prepared = without_installs(read_notebook(submission.path, submission.content))
     except UnreadableNotebook as error:
         return _unreadable(submission, assignment, error.reason, str(error))
-    notebook = prepared.notebook
     own = (submission.own if submission.own is not None
            else own_files(submission.folder, submission.path))
-    untouched = untouched_exercises(assignment, notebook)
-    graded = [exercise.name for exercise in assignment.checking_order()]
-    sliced = keep_definitions(notebook, graded) if settings.defs_only else None
+    return Trip(submission, assignment, oracle, settings, budget, prepared.notebook, own,
+                frozenset(untouched_exercises(assignment, prepared.notebook)), prepared.note())
 
-    with _open_run(sliced.notebook if sliced else notebook, assignment, settings, budget,
-                   own) as run:
-        execution = run.run_cells()
-        checked, pictures = (
-            (Checked((), tuple(graded)), 0.0) if execution.kernel_lost
-            else _check_in(run, assignment, oracle, settings, untouched, budget)
-        )
-    upto = execution.lost_in if execution.kernel_lost else len(notebook.cells)
-    restarts = (
-        _restart(notebook, upto, checked.unreached, assignment, oracle, settings, untouched,
-                 budget, own)
-        if checked.unreached else _Restarts()
-    )
-    status = "kernel died" if restarts.given_up else (
-        "salvaged" if execution.kernel_lost else "graded"
-    )
-    messages = [prepared.note(), own.note(), *_first_messages(execution, checked),
+
+def _status(first: Attempt, restarts: _Restarts) -> SubmissionStatus:
+    if restarts.given_up:
+        return "kernel died"
+    return "salvaged" if first.execution.kernel_lost else "graded"
+
+
+def _message(trip: Trip, first: Attempt, restarts: _Restarts, sliced: Sliced | None) -> str:
+    """What the submission's message says: what reading and running it left out, where a
+    kernel was lost and what the restarts did, and what fast mode left out."""
+    execution = first.execution
+    messages = [trip.note, trip.own.note(), *_first_messages(execution, first.checked),
                 *restarts.messages]
     if execution.kernel_lost:
-        anyway = " anyway," if status == "salvaged" else ""
+        anyway = " anyway," if _status(first, restarts) == "salvaged" else ""
         messages.append(f"Fix the notebook{anyway} {FIX[execution.kernel_lost]}")
     messages.append(restarts.explained)
     if sliced:
-        messages.append(sliced.explain(checked.exercises, execution.cell_failures))
-    message = " ".join(filter(None, messages))
-
-    return SubmissionResult(
-        submission.id, path, status,
-        in_order(assignment, checked.exercises + tuple(restarts.exercises), message),
-        execution.cell_failures, message,
-        Timings(execution.kernel_start, execution.seconds, checked.seconds + restarts.checking,
-                restarts.seconds, pictures + restarts.pictures),
-    )
+        messages.append(sliced.explain(first.checked.exercises, execution.cell_failures))
+    return " ".join(filter(None, messages))
 
 
 def _unreadable(submission: Submission, assignment: Assignment, reason: str,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..kernel.calls import FunctionCaller
+from ..kernel.caller import Caller
 from ..model.assignment import Assignment, Exercise, StandIn, SubCheck
 from ..model.budget import Budget, unlimited
 from ..model.errors import KernelLoss, KernelLost
@@ -91,7 +91,7 @@ class Checked:
 
 def check_until_lost(
     assignment: Assignment,
-    caller: FunctionCaller,
+    caller: Caller,
     oracle: Oracle,
     settings: Settings,
     untouched: set[str] = frozenset(),
@@ -150,7 +150,7 @@ def check_until_lost(
 def _check_exercise(
     exercise: Exercise,
     failing_helpers: tuple[StandIn, ...],
-    caller: FunctionCaller,
+    caller: Caller,
     oracle: Oracle,
     settings: Settings,
     budget: Budget,
@@ -196,7 +196,7 @@ def _check_exercise(
 
 def check_exercises(
     assignment: Assignment,
-    caller: FunctionCaller,
+    caller: Caller,
     oracle: Oracle,
     settings: Settings,
     untouched: set[str] = frozenset(),

@@ -22,8 +22,8 @@ import numpy as np
 from hypothesis import given, seed
 from hypothesis.errors import Flaky
 
+from ..kernel.caller import Caller
 from ..kernel.calls import (
-    FunctionCaller,
     Outcome,
     Raised,
     Rejected,
@@ -171,7 +171,7 @@ class _Sub:
 
     exercise: Exercise
     subcheck: SubCheck
-    caller: FunctionCaller
+    caller: Caller
     replacing: Callable[[tuple], Sequence[StandInOutput]]
 
     def known(self, arguments: tuple) -> Outcome | None:
@@ -197,7 +197,7 @@ def run_check(
     exercise: Exercise,
     subcheck: SubCheck,
     examples: Examples,
-    caller: FunctionCaller,
+    caller: Caller,
     reference: Callable | None = None,
     max_examples: int = MAX_EXAMPLES,
     stand_ins: Callable[[tuple], Sequence[StandInOutput]] | None = None,

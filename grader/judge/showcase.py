@@ -18,7 +18,8 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from ..kernel.calls import FunctionCaller, Outcome, Raised, Rejected, TimedOut
+from ..kernel.caller import Caller
+from ..kernel.calls import Outcome, Raised, Rejected, TimedOut
 from ..model.assignment import Assignment
 from ..model.budget import Budget
 from ..model.errors import KernelLost
@@ -121,7 +122,7 @@ def _boxes(expected, yours) -> str:
             f"orange where yours puts it, at row {yours[0]}, column {yours[1]}.")
 
 
-def _calls(caller: FunctionCaller, oracle: Oracle, name: str, showcases: tuple[Showcase, ...],
+def _calls(caller: Caller, oracle: Oracle, name: str, showcases: tuple[Showcase, ...],
            budget: Budget) -> list[Pictured]:
     """An exercise's showcases, its function called on all of them in one round trip, within
     the sum of their seconds."""
@@ -167,7 +168,7 @@ def _checked(result: ExerciseResult) -> bool:
     return not result.undefined and any(check.status != "error" for check in result.checks)
 
 
-def picture_exercises(assignment: Assignment, caller: FunctionCaller, oracle: Oracle,
+def picture_exercises(assignment: Assignment, caller: Caller, oracle: Oracle,
                       results: tuple[ExerciseResult, ...], budget: Budget
                       ) -> tuple[tuple[ExerciseResult, ...], float]:
     """Each checked exercise's result with its showcases drawn, calling the student's function

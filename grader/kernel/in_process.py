@@ -48,8 +48,8 @@ def _returned(result) -> Outcome:
 
 
 class InProcessCaller:
-    """Calls ``functions`` (by name) here, remembering the first outcome of every call, with
-    the interface of ``calls.FunctionCaller`` that ``judge.search.run_check`` uses."""
+    """Calls ``functions`` (by name) here, remembering the first outcome of every call: a
+    ``caller.Caller``, as ``calls.FunctionCaller`` is."""
 
     def __init__(self, functions: dict[str, Callable], call_timeout: float):
         self.functions = functions
