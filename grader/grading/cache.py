@@ -25,7 +25,7 @@ import numpy
 from ..kernel.own_files import own_files
 from ..model.assignment import Assignment
 from ..model.files import write_atomically
-from ..model.results import SubmissionResult, result_from_json
+from ..model.results import Mode, SubmissionResult, result_from_json
 from ..model.settings import Settings
 from ..intake.discover import Submission
 
@@ -69,7 +69,7 @@ def grader_code() -> str:
     )
 
 
-def key_parts(assignment: Assignment, settings: Settings, mode: str = "reference") -> dict[str, str]:
+def key_parts(assignment: Assignment, settings: Settings, mode: Mode = "reference") -> dict[str, str]:
     """Everything besides the notebook that can change how it is graded, part by part.
 
     Each part is a digest, or the text itself where it is short, so that two processes that
@@ -98,7 +98,7 @@ def key_parts(assignment: Assignment, settings: Settings, mode: str = "reference
     }
 
 
-def run_key(assignment: Assignment, settings: Settings, mode: str = "reference") -> str:
+def run_key(assignment: Assignment, settings: Settings, mode: Mode = "reference") -> str:
     """A hash of everything besides the notebook that can change how it is graded.
 
     ``mode`` is where expected outputs come from (see ``oracle``): a result graded against the
@@ -131,7 +131,7 @@ class ResultCache:
 
     @classmethod
     def for_run(cls, out: Path, assignment: Assignment, settings: Settings, reuse: bool = True,
-                mode: str = "reference"):
+                mode: Mode = "reference"):
         return cls(out / FOLDER / run_key(assignment, settings, mode), reuse)
 
     @property

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from ..kernel.own_files import own_files
 from ..model.assignment import Assignment
 from ..model.errors import ClusterError
-from ..model.results import SubmissionResult
+from ..model.results import Mode, SubmissionResult
 from ..model.settings import Settings
 from .batch import grade_one, grader_error
 from .cache import grader_code, key_parts
@@ -41,7 +41,7 @@ FIX = ("Install the same grader, assignments and packages on every machine of th
        "here, and start the workers as the README says ('Grading on a cluster').")
 
 
-def check_cluster(cluster: Cluster, assignment: Assignment, settings: Settings, mode: str,
+def check_cluster(cluster: Cluster, assignment: Assignment, settings: Settings, mode: Mode,
                   use_reference: bool) -> Facts:
     """The facts every worker must match, once the scheduler is set up and the workers present
     have been asked; refused with every difference found."""

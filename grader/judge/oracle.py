@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from functools import cache
-from typing import Literal
 
 import hypothesis
 import numpy as np
@@ -28,13 +27,13 @@ import numpy as np
 from ..kernel.calls import StandInOutput
 from ..model.assignment import Assignment, Exercise, SubCheck
 from ..model.errors import AssignmentError, SettingError, UsageError
+from ..model.results import Mode
 from ..model.secret import held_out_seed, read_secret
 from ..model.showcase import Showcase
 from ..model.values import argument_key
 from .draws import draw_inputs
 from .stored import Examples, ShowcaseData, Stored, load_examples
 
-Mode = Literal["reference", "stored outputs"]
 
 
 def call_reference(reference: Callable, arguments: tuple) -> np.ndarray:

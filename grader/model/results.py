@@ -11,6 +11,9 @@ CellStatus = Literal["error", "timeout", "not run"]
 # "salvaged": the notebook's kernel was lost before its last cell, and its functions were graded
 # in a fresh kernel that ran only its imports and definitions (the message says where and why).
 SubmissionStatus = Literal["graded", "salvaged", "unreadable", "kernel died", "grader error"]
+# Where expected outputs come from: the reference solutions, or the outputs stored with the
+# lesson (a student's install, or --without-solutions).
+Mode = Literal["reference", "stored outputs"]
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,7 @@ class SubmissionResult:
     cell_failures: tuple[CellFailure, ...] = ()
     message: str = ""
     timings: Timings = field(default_factory=Timings)
-    mode: str = "reference"  # where expected outputs came from: "reference" or "stored outputs"
+    mode: Mode = "reference"  # where expected outputs came from
 
     @property
     def score(self) -> float:
