@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import EXAMPLES
+from lookup import pasted_lookup
 from grader.cli import main
 from test_end_to_end import EXPECTED_EXAMPLE_POINTS
 
@@ -181,3 +182,21 @@ def test_when_python_cannot_start_the_script_still_writes_results(bundle, tmp_pa
         "output": "The autograder could not start (exit code 127), so this submission was not "
                   "graded. Please tell your instructor.",
     }
+
+
+@pytest.mark.kernel
+def test_the_release_answer_key_pasted_in_earns_no_exercise_in_full(bundle, tmp_path):
+    """The release's expected.npz answers every public input; the autograder also tries
+    held-out inputs (its zip carries the lesson's secret), which no table answers."""
+    _, source, _ = bundle
+    names = ["get_subimages", "convolve", "template_match"]
+    notebook = pasted_lookup("convolutions", source / "assignments/convolutions/expected.npz",
+                             names, tmp_path / "pasted.ipynb")
+    root = autograder_tree(tmp_path / "ag", source, {"convolutions.ipynb": notebook.read_bytes()})
+    done, results = run_autograder(root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Held-out inputs: 25 per sub-check" in done.stdout
+    for name, worth in zip(names, (3, 3, 4)):
+        earned = sum(test["score"] for test in results["tests"]
+                     if test["name"].startswith(f"{name}: "))
+        assert earned < worth, (name, earned)

@@ -178,6 +178,27 @@ def test_the_answer_key_looked_for_at_run_time_earns_no_exercise_in_full(assignm
         assert float(row[exercise.name]) < exercise.points, exercise.name
 
 
+@pytest.mark.kernel
+def test_both_lookups_earn_no_exercise_in_full_on_a_dask_cluster(tmp_path):
+    """On the cluster's workers too: the pasted answer key of convolutions, and a pixels
+    notebook that looks for its lesson's file as it runs."""
+    pytest.importorskip("distributed")
+    pixels = load_assignment("pixels")
+    convolutions = load_assignment("convolutions")
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    pasted_lookup("convolutions", convolutions.expected_path(),
+                  [e.name for e in convolutions.exercises], submissions / "pasted.ipynb")
+    found_lookup("pixels", [e.name for e in pixels.exercises], submissions / "found.ipynb")
+    out = tmp_path / "out"
+    assert main([str(submissions), "--out", str(out), "--cluster", "local:2", "--defs-only"]) == 0
+    for lesson, name in ((convolutions, "pasted"), (pixels, "found")):
+        with (out / lesson.name / "grades.csv").open(newline="", encoding="utf-8") as handle:
+            row = {r["submission"]: r for r in csv.DictReader(handle)}[name]
+        for exercise in lesson.exercises:
+            assert float(row[exercise.name]) < exercise.points, (lesson.name, exercise.name)
+
+
 def test_a_held_out_failure_is_kept_through_json():
     from grader.model.results import CheckResult, ExerciseResult, SubmissionResult, result_from_json
 
