@@ -157,6 +157,8 @@ def grade_submission(
 def notebook_digest(submission: Submission) -> str:
     """The sha256 of the submitted notebook's bytes, which seeds its held-out inputs (see
     ``model.secret``); "" where they cannot be read (it is graded as unreadable then)."""
+    if submission.problem:
+        return ""
     try:
         content = submission.content if submission.content is not None \
             else submission.path.read_bytes()

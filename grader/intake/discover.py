@@ -8,6 +8,7 @@ export) are turned into such folders first, by ``intake``.
 
 from __future__ import annotations
 
+import stat
 import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -118,7 +119,8 @@ def find_submissions(paths: list[Path], handouts: Collection[str] = (),
                 if entry.is_dir():
                     submissions.append(submission_in(entry, handouts))
                 elif entry.suffix in SUFFIXES:
-                    submissions.append(Submission(submission_id(entry.stem), entry))
+                    submissions.append(Submission(submission_id(entry.stem), entry,
+                                                  _not_a_file(entry)))
                 elif entry.suffix == ".zip" and open_zip is not None:
                     submissions.append(_zipped(entry, handouts, open_zip))
                 else:
@@ -126,6 +128,17 @@ def find_submissions(paths: list[Path], handouts: Collection[str] = (),
         else:
             raise UsageError(f"{path} does not exist")
     return Found(tuple(unique_ids(submissions)), tuple(skipped))
+
+
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be read as a submission's file (a pipe, a device, a link to one or
+    to nothing), or "" if it is a plain file: reading a pipe would wait for ever."""
+    try:
+        if stat.S_ISREG(path.stat().st_mode):
+            return ""
+    except OSError as error:
+        return f"the file cannot be read ({error.strerror or error})"
+    return "not a plain file (a pipe, a device, or a link to one): submit the notebook itself"
 
 
 def _zipped(archive: Path, handouts: Collection[str],

@@ -38,6 +38,9 @@ def read_notebook(path: Path, content: bytes | None = None,
         content = json.loads(text)
     except json.JSONDecodeError as error:
         raise UnreadableNotebook(str(path), f"not valid notebook JSON ({error})") from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise UnreadableNotebook(str(path), "not a notebook: its JSON is nested too deep to "
+                                 "read") from None
     if not isinstance(content, dict) or not isinstance(_cells(content), list):
         raise UnreadableNotebook(str(path), "not valid notebook JSON (it has no list of cells)")
     if not keep_outputs:
@@ -52,7 +55,19 @@ def read_notebook(path: Path, content: bytes | None = None,
     for cell in notebook.cells:
         if cell.get("cell_type") == "code" and not isinstance(cell.get("source"), str):
             raise UnreadableNotebook(str(path), "a code cell has no source text")
+        if isinstance(cell.get("source"), str):
+            cell.source = _encodable(cell.source)
     return notebook
+
+
+def _encodable(text: str) -> str:
+    """``text`` with each lone surrogate (JSON can escape one, UTF-8 cannot hold it) made the
+    replacement character, so that the cell can be written and sent to the kernel."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def notebook_content(path: Path) -> Mapping:
@@ -61,7 +76,7 @@ def notebook_content(path: Path) -> Mapping:
         if path.suffix == ".py":
             return read_notebook(path)
         content = json.loads(_text(path))
-    except (UnreadableNotebook, ValueError):
+    except (UnreadableNotebook, ValueError, RecursionError):  # read as not recognised
         return {}
     return content if isinstance(content, dict) else {}
 

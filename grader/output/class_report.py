@@ -19,7 +19,7 @@ from ..model.assignment import Assignment
 from ..model.files import write_atomically
 from ..model.results import CheckResult, SubmissionResult
 from .html import STYLE, counterexample_html, data_uri, inline
-from .report import held_out_only
+from .report import held_out_only, submission_folder
 from .stats import WRONG
 from .wording import points
 
@@ -159,7 +159,7 @@ def _failing_html(assignment: Assignment, results: Sequence[SubmissionResult]) -
 def _held_out_html(results: Sequence[SubmissionResult]) -> str:
     """The submissions that pass every input students can see in a sub-check and fail one they
     cannot: worth a look, since answers looked up rather than computed do just that."""
-    rows = [[f'<a href="{quote(r.id)}/feedback.html">{escape(r.id)}</a>',
+    rows = [[f'<a href="{quote(submission_folder(r.id))}/feedback.html">{escape(r.id)}</a>',
              f"{points(r.score)}/{points(r.possible)}",
              escape("; ".join(held_out_only(r)))]
             for r in sorted(results, key=lambda r: r.id) if held_out_only(r)]
@@ -174,7 +174,7 @@ def _held_out_html(results: Sequence[SubmissionResult]) -> str:
 
 def _submissions_html(results: Sequence[SubmissionResult]) -> str:
     rows = [
-        [f'<a href="{quote(r.id)}/feedback.html">{escape(r.id)}</a>',
+        [f'<a href="{quote(submission_folder(r.id))}/feedback.html">{escape(r.id)}</a>',
          f"{points(r.score)}/{points(r.possible)}", escape(r.status), f"{r.timings.total:.1f}",
          inline(r.message[:300] + ("..." if len(r.message) > 300 else ""))]
         for r in sorted(results, key=lambda r: r.id)

@@ -183,8 +183,23 @@ def _counterexample_markdown(function: str, check: CheckResult) -> list[str]:
     return lines + [""]
 
 
+# What an output folder holds besides the submissions' folders: a submission named like one of
+# these (a notebook called grades.csv.ipynb) gets a folder named otherwise.
+RUN_FILES = frozenset({"grades.csv", "summary.json", "report.html", "figures", ".cache",
+                       "gradebook.sqlite", "gradebook.sqlite-wal", "gradebook.sqlite-shm",
+                       "gradebook.sqlite-journal"})
+
+
+def submission_folder(submission: str) -> str:
+    """The name of a submission's folder in the output folder: its own, unless that is the name
+    of one of the run's files or no name a folder can have."""
+    if submission in RUN_FILES or submission.strip(".") == "" or "/" in submission:
+        return "submission " + submission.replace("/", "_")
+    return submission
+
+
 def write_submission(out: Path, result: SubmissionResult) -> None:
-    folder = out / result.id
+    folder = out / submission_folder(result.id)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(gradescope_results(result), indent=2) + "\n")
     (folder / "feedback.md").write_text(feedback_markdown(result) + "\n", encoding="utf-8")
