@@ -84,3 +84,12 @@ def test_a_folder_of_odd_files_is_graded_to_the_end(tmp_path):
     assert (out / "submission grades.csv" / "feedback.md").is_file()
     report = (out / "report.html").read_text(encoding="utf-8")
     assert 'href="submission%20report.html/feedback.html"' in report
+
+
+def test_a_cell_that_would_start_a_formula_is_kept_as_text():
+    from grader.output.tables import spreadsheet_cell
+
+    assert spreadsheet_cell('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    assert spreadsheet_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_cell("-2") == "-2" and spreadsheet_cell("+1.5") == "+1.5"
+    assert spreadsheet_cell("ada") == "ada" and spreadsheet_cell(10) == "10"

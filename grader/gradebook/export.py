@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model.files import write_atomically
+from ..output.tables import spreadsheet_rows
 from ..output.wording import points
 from .marks import Mark, mark
 from .roster import Roster, split_group
@@ -77,7 +78,7 @@ def _table(header, rows) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(spreadsheet_rows(rows))
     return buffer.getvalue()
 
 

@@ -15,7 +15,7 @@ from ..model.assignment import Assignment
 from ..model.files import write_atomically
 from ..model.results import CheckResult, SubmissionResult
 from .html import check_fragment, feedback_fragment, feedback_page
-from .tables import text_table
+from .tables import spreadsheet_rows, text_table
 from .wording import MARK, MODE_NOTE, points, stand_in_note
 
 
@@ -59,8 +59,7 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
     writer.writerow(gradebook_header(assignment) + extra)
     for result in results:
         said = dict(roster.get(result.id, ()))
-        writer.writerow(
-            [
+        writer.writerow(spreadsheet_rows([[
                 result.id,
                 *(points(result.exercise(e.name).points) for e in assignment.exercises),
                 points(result.score),
@@ -69,7 +68,7 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
                 result.message,
                 "; ".join(held_out_only(result)),
                 *(said.get(column, "") for column in extra),
-            ]
+            ]])[0]
         )
     write_atomically(path, table.getvalue())
 
