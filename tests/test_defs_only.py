@@ -164,3 +164,12 @@ def test_without_setup_what_a_graded_function_reads_is_still_kept():
 def test_without_setup_a_cell_magic_is_kept_only_if_it_defines_something():
     defining = "%%time\ndef convolve(image, kernel):\n    return image"
     assert runs(defining, "%%time\nprint(1)", setup=False) == [defining, ""]
+
+
+def test_a_cell_that_starts_with_blank_lines_is_sliced_on_its_own_lines():
+    """IPython drops a cell's leading blank lines before compiling it: that is no cell magic,
+    and the statements keep the lines they have in the notebook."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("\n\nimport os\nos._exit(1)\n")]
+    restart = keep_definitions(notebook, ["convolve"], setup=False)
+    assert restart.notebook.cells[0].source == "\n\nimport os\n\n"

@@ -93,3 +93,17 @@ def test_a_cell_that_would_start_a_formula_is_kept_as_text():
     assert spreadsheet_cell("@SUM(A1)") == "'@SUM(A1)"
     assert spreadsheet_cell("-2") == "-2" and spreadsheet_cell("+1.5") == "+1.5"
     assert spreadsheet_cell("ada") == "ada" and spreadsheet_cell(10) == "10"
+
+
+@pytest.mark.kernel
+def test_a_restart_leaves_out_what_ended_the_kernel_whatever_the_cells_first_line(tmp_path):
+    notebook = json.loads(CORRECT.read_text())
+    notebook["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                              "execution_count": None, "source": "\nimport os\nos._exit(1)\n"})
+    path = tmp_path / "exits.ipynb"
+    path.write_text(json.dumps(notebook))
+    out = tmp_path / "out"
+    assert main([str(path), "--out", str(out), "--lesson", "convolutions"]) == 0
+    with (out / "grades.csv").open(newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert (row["status"], row["total"]) == ("salvaged", "10")

@@ -174,16 +174,25 @@ def _python(source: str) -> str:
     return _transformer().transform_cell(source)
 
 
+def _leading_blank_lines(source: str) -> int:
+    """The blank lines a cell starts with, which IPython drops before it compiles the cell."""
+    lines = source.split("\n")
+    return next((number for number, line in enumerate(lines) if line.strip()), len(lines))
+
+
 def _units(cell: int, source: str) -> list[_Unit]:
     lines = source.count("\n") + 1
+    blank = _leading_blank_lines(source)
     try:
         python = _python(source)
-        units = [_statement(cell, statement) for statement in ast.parse(python).body]
+        units = [_moved(_statement(cell, statement), blank)
+                 for statement in ast.parse(python).body]
     except Exception:  # does not compile (or not here): it runs whole, as in a full run
         return [_Unit(cell, 1, lines, whole=True)]
     if not units:
         return []
-    if python.rstrip("\n").count("\n") != source.rstrip("\n").count("\n"):  # a cell magic
+    # A cell magic changes the number of lines; the blank lines IPython drops at the top do not.
+    if python.rstrip("\n").count("\n") + blank != source.rstrip("\n").count("\n"):
         return [dataclasses.replace(_merge(units), first=1, last=lines, whole=True)]
     groups: list[list[_Unit]] = []
     for unit in units:
@@ -192,6 +201,11 @@ def _units(cell: int, source: str) -> list[_Unit]:
         else:
             groups.append([unit])
     return [_merge(group) for group in groups]
+
+
+def _moved(unit: _Unit, lines: int) -> _Unit:
+    """``unit`` with its lines counted from ``lines`` further down."""
+    return dataclasses.replace(unit, first=unit.first + lines, last=unit.last + lines)
 
 
 @dataclass(frozen=True)
