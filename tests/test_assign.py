@@ -8,6 +8,7 @@ import pytest
 import grader.cli.assign
 from grader.authoring.assign import Verdict
 from grader.cli import main
+
 from lessons import NAME, tiny_solved, write_tiny_lesson  # noqa: F401  (a fixture)
 
 

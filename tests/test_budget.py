@@ -4,19 +4,24 @@ fake clock by as long as each would take."""
 import numpy as np
 import pytest
 
-from grader.model.budget import Budget
-from grader.judge.search import BATCH_SECONDS, run_check
 from grader.judge.exercises import check_exercises
+from grader.judge.search import BATCH_SECONDS, run_check
+from grader.model.budget import Budget
 from grader.model.results import SubmissionResult
 from grader.model.settings import Settings
 from grader.output.report import feedback_markdown
 from solutions import convolutions as reference
 
-from test_check import flipped_convolve
-
 from fake_caller import (
-    ByName, FakeCaller, FakeClock, arguments_of, reference_oracle, stored_oracle, subcheck,
+    ByName,
+    FakeCaller,
+    FakeClock,
+    arguments_of,
+    reference_oracle,
+    stored_oracle,
+    subcheck,
 )
+from test_check import flipped_convolve
 
 DEFAULTS = Settings()
 PHOTO = np.random.default_rng(0).integers(0, 256, (512, 512)).astype(np.uint8)

@@ -20,9 +20,9 @@ from hypothesis.extra import numpy as hnp
 
 from grader.kernel import calls
 from grader.kernel.calls import (
-    LocalTransport,
     MIME,
     FunctionCaller,
+    LocalTransport,
     Raised,
     Rejected,
     Returned,

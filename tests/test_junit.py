@@ -2,8 +2,8 @@
 
 import xml.etree.ElementTree as ET
 
-from grader.output.junit import write_junit
 from grader.model.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.output.junit import write_junit
 
 
 def result():

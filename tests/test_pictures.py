@@ -91,7 +91,7 @@ def test_a_correct_function_shows_no_difference(assignment):
 def test_the_reference_pictures_are_drawn_once_and_go_with_their_oracle(assignment):
     oracle = Oracle(assignment, assignment.reference_functions(), None)
     first = shown(assignment, EDGES, flipped_convolve, oracle)
-    again = shown(assignment, EDGES, getattr(reference, "convolve"), oracle)
+    again = shown(assignment, EDGES, reference.convolve, oracle)
     assert panels(again)["expected"] is panels(first)["expected"]  # drawn once
     gone = weakref.ref(oracle)
     del oracle

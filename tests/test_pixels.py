@@ -11,15 +11,16 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import ROOT
-from grader import grade_submission
 import grader.course as check_command
-from grader.cli import main
-from grader.intake.discover import Submission
-from grader.grading import pipeline
+from grader import grade_submission
 from grader.authoring.freeze import stale_checks
+from grader.cli import main
+from grader.grading import pipeline
+from grader.intake.discover import Submission
 from grader.judge.stored import load_examples
 from grader.model.lessons import available_assignments, load_assignment
+
+from conftest import ROOT
 from test_self_check import run_with_last_cell
 
 SOLVED = ROOT / "solutions" / "pixels-solved.ipynb"

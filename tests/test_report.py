@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from grader import PROFILES, grade_submission
-from grader.kernel.calls import argument_key
 from grader.intake.discover import Submission
+from grader.kernel.calls import argument_key
+from grader.model.results import ExerciseResult, SubmissionResult, Timings
 from grader.output.gradescope import Visibility, autograder_results
 from grader.output.report import feedback_markdown, gradescope_results, write_gradebook, write_submission
-from grader.model.results import ExerciseResult, SubmissionResult, Timings
 from solutions import convolutions as reference
 
 from conftest import text_of

@@ -12,8 +12,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import EXAMPLES, NOTEBOOKS, ROOT, notebook_using_own_module
 from grader.cli import main
+
+from conftest import EXAMPLES, NOTEBOOKS, ROOT, notebook_using_own_module
 from test_end_to_end import LESSONS, earned_points
 
 pytestmark = pytest.mark.kernel

@@ -36,6 +36,9 @@ from typing import Literal
 import hypothesis
 import numpy as np
 
+from ..judge.oracle import Oracle
+from ..judge.search import judge, run_check, smallest_first
+from ..judge.stored import Examples, load_examples
 from ..kernel.calls import Returned, TimedOut
 from ..kernel.in_process import InProcessCaller
 from ..model.assignment import Assignment, Exercise
@@ -44,9 +47,6 @@ from ..model.errors import AssignmentError
 from ..model.secret import read_secret
 from ..model.settings import PROFILES
 from .mutants import Mutant, mutants_of
-from ..judge.oracle import Oracle
-from ..judge.search import judge, run_check, smallest_first
-from ..judge.stored import Examples, load_examples
 
 CALL_TIMEOUT = 5.0  # seconds one call of a mutant may take (the reference's take milliseconds)
 FRAGILE_AT_MOST = 3  # a killed mutant caught by this many stored inputs or fewer is fragile

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import hypothesis
 import numpy as np
 
-from ..model.assignment import Assignment, Exercise, SubCheck
 from ..judge.draws import draw_inputs
 from ..judge.oracle import Oracle, call_reference, stand_in_outputs
 from ..judge.stored import Examples, ShowcaseData, Stored, load_examples, save_examples
+from ..model.assignment import Assignment, Exercise, SubCheck
 
 
 def current_examples(assignment: Assignment, max_examples: int, stored: Stored | None = None

@@ -119,9 +119,9 @@ def _helper_call(name: str, *arguments: ast.expr, keywords=()) -> ast.Call:
 
 def _is_float(node: ast.AST) -> bool:
     names = {"float", "float64", "float32", "double"}
-    return (isinstance(node, ast.Name) and node.id in names
-            or isinstance(node, ast.Attribute) and node.attr in names
-            or isinstance(node, ast.Constant) and node.value in names)
+    return ((isinstance(node, ast.Name) and node.id in names)
+            or (isinstance(node, ast.Attribute) and node.attr in names)
+            or (isinstance(node, ast.Constant) and node.value in names))
 
 
 # Operators on one node: each yields the nodes that may replace it --------------------------

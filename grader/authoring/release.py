@@ -13,10 +13,10 @@ import importlib.metadata
 import shutil
 from pathlib import Path
 
-from .freeze import stale_checks
 from ..model.assignment import Assignment
 from ..model.errors import AuthoringError, UsageError
 from ..model.settings import MAX_EXAMPLES
+from .freeze import stale_checks
 from .validate import git_ignored
 
 GRADER = Path(__file__).resolve().parent.parent

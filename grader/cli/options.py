@@ -20,8 +20,6 @@ from ..model.lessons import installed_lessons, load_assignment
 from ..model.settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
 
 
-
-
 def add_lesson_option(parser: argparse.ArgumentParser, help: str = "") -> None:
     parser.add_argument("--lesson", default=None, metavar="NAME",
                         help=help or "the lesson the notebooks answer (default: each "

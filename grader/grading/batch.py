@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 
+from ..intake.discover import Submission
 from ..judge.exercises import all_not_checked
 from ..judge.oracle import make_oracle
 from ..model.assignment import Assignment
@@ -20,7 +21,6 @@ from ..model.errors import GraderError
 from ..model.lessons import load_assignment
 from ..model.results import SubmissionResult
 from ..model.settings import Settings
-from ..intake.discover import Submission
 from .pipeline import grade_submission
 
 

@@ -22,12 +22,12 @@ from pathlib import Path
 import hypothesis
 import numpy
 
+from ..intake.discover import Submission
 from ..kernel.own_files import own_files
 from ..model.assignment import Assignment
 from ..model.files import write_atomically
 from ..model.results import Mode, SubmissionResult, result_from_json
 from ..model.settings import Settings
-from ..intake.discover import Submission
 
 FOLDER = ".cache"
 GRADER_FOLDER = Path(__file__).resolve().parent.parent

@@ -26,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
+from ..intake.discover import Carried, Submission
 from ..kernel.own_files import own_files
 from ..model.assignment import Assignment
 from ..model.errors import ClusterError
@@ -34,7 +35,6 @@ from ..model.settings import Settings
 from .batch import grade_one, grader_error
 from .cache import grader_code, key_parts
 from .connect import Cluster
-from ..intake.discover import Carried, Submission
 from .workers import Facts, Job, Refusal, facts_here, grade_here, prepare_scheduler, problems
 
 FIX = ("Install the same grader, assignments and packages on every machine of the cluster as "

@@ -35,7 +35,6 @@ from .draws import draw_inputs
 from .stored import Examples, ShowcaseData, Stored, load_examples
 
 
-
 def call_reference(reference: Callable, arguments: tuple) -> np.ndarray:
     copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments]
     return np.asarray(reference(*copies))

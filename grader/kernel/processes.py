@@ -41,7 +41,7 @@ def _table() -> dict[int, _Process]:
             stat = (entry / "stat").read_text()
         except OSError:  # it ended while we looked
             continue
-        uid = next((line.split()[1] for line in status.splitlines() if line.startswith("Uid:")))
+        uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
         state, ppid, *rest = stat.rsplit(")", 1)[1].split()
         if state != "Z":
             found[int(entry.name)] = _Process(int(entry.name), int(ppid), int(uid), int(rest[17]))

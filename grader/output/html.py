@@ -13,8 +13,7 @@ import base64
 import re
 from html import escape
 
-from ..model.results import CheckResult, Counterexample, ExerciseResult, Panel, Pictured
-from ..model.results import SubmissionResult
+from ..model.results import CheckResult, Counterexample, ExerciseResult, Panel, Pictured, SubmissionResult
 from .grids import counterexample_svgs
 from .wording import MARK, MODE_NOTE, check_output, points, stand_in_note
 

@@ -18,7 +18,6 @@ from .html import check_fragment, feedback_fragment, feedback_page
 from .tables import text_table
 from .wording import MARK, MODE_NOTE, points, stand_in_note
 
-
 # The columns of grades.csv besides the exercises' own: "submission" comes first, then the
 # exercises, then the others. "held_out_only" names the sub-checks whose every public input
 # passes while a held-out one fails: worth a look (see ``held_out_only``).

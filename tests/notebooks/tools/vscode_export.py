@@ -6,6 +6,7 @@
 
 # %%
 import numpy as np
+
 # %matplotlib inline
 
 # %%
