@@ -82,7 +82,7 @@ def _results(assignment, submissions, settings, jobs, use_reference) -> Iterator
             yield grade_one(assignment.name, exercises, submission, settings, use_reference)
         return
     pending = list(submissions)
-    for attempt in (1, 2):
+    for _attempt in (1, 2):
         if not pending:
             return
         crashed = []

@@ -92,9 +92,9 @@ def _changed_in_place(statement: ast.stmt) -> set[str]:
             targets = node.targets
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             targets = [node.target]
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            if isinstance(node.value.func, ast.Attribute):  # kernel.fill(0), weights.append(w)
-                targets = [node.value.func]
+        elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+              and isinstance(node.value.func, ast.Attribute)):  # kernel.fill(0), weights.append(w)
+            targets = [node.value.func]
         for target in targets:
             for part in ast.walk(target) if isinstance(target, (ast.Tuple, ast.List)) else [target]:
                 if isinstance(part, (ast.Attribute, ast.Subscript)):

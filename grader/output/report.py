@@ -139,7 +139,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
         out.append("")
     if result.cell_failures:
         out += ["## Notebook cells that did not run cleanly", ""]
-        out += ["These do not cost points by themselves, but a function defined in a failing cell is missing.", ""]
+        out += ["These do not cost points by themselves, "
+                "but a function defined in a failing cell is missing.", ""]
         for failure in result.cell_failures:
             head = f" (`{failure.source_head}`)" if failure.source_head else ""
             out.append(f"- cell {failure.index}{head}: {failure.status}: {failure.error}")
