@@ -76,7 +76,7 @@ def demo_results(bundle, tmp_path_factory):
 
 
 def test_the_zip_holds_the_scripts_at_its_root_with_the_grader_lesson_and_reference(bundle):
-    archive, source, modes = bundle
+    _archive, source, modes = bundle
     for name in ("setup.sh", "run_autograder"):
         assert stat.S_IMODE(modes[name]) == 0o755
     assert {"requirements.txt", "autograder.json", "grader/__init__.py",

@@ -72,7 +72,7 @@ def test_a_function_that_ignores_its_argument_fails_after_one_slow_call(assignme
 
 
 def test_shrinking_a_slow_failure_stops_within_its_time(assignment):
-    result, caller, clock = check_one(
+    result, _caller, clock = check_one(
         assignment, "template_match", "any template", ignores_its_image, 3.0,
         oracle=reference_oracle(assignment),
     )
@@ -92,7 +92,7 @@ def test_shrinking_cut_short_shows_the_smallest_failure_found_and_says_why(assig
         return flipped_convolve(image, kernel)
 
     clock_of_the_call = []
-    result, caller, clock = check_one(
+    result, _caller, clock = check_one(
         assignment, "convolve", "any kernel", flipped_and_timed, 1.0,
         oracle=reference_oracle(assignment), clocks=clock_of_the_call,
     )

@@ -243,6 +243,7 @@ def test_draws_do_not_depend_on_which_modules_a_process_has_imported():
             [sys.executable, "-c", DRAW.format(imports=imports)], capture_output=True, text=True,
             timeout=120, check=True, cwd=str(__import__("conftest").ROOT),
         ).stdout
-        for imports in ("", "import grader.cli, grader.authoring.freeze, solutions.convolutions, bench.self_check")
+        for imports in (
+            "", "import grader.cli, grader.authoring.freeze, solutions.convolutions, bench.self_check")
     }
     assert len(digests) == 1

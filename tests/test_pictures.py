@@ -289,8 +289,8 @@ def test_a_showcase_that_fails_on_the_reference_is_named_by_freeze(assignment):
 
     broken = tuple(dataclasses.replace(case, arguments=missing_photo) if case.title == "Sharpen"
                    else case for case in assignment.showcases)
-    with pytest.raises(AssignmentError, match="the showcase 'Sharpen' of 'convolve' in "
-                       "'convolutions' fails on the reference: FileNotFoundError: dubs.jpg"):
+    with pytest.raises(AssignmentError, match=r"the showcase 'Sharpen' of 'convolve' in "
+                       r"'convolutions' fails on the reference: FileNotFoundError: dubs.jpg"):
         stale_checks(dataclasses.replace(assignment, showcases=broken), STORED)
 
 

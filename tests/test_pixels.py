@@ -148,7 +148,7 @@ def checked(capsys, *argv):
 
 @pytest.mark.kernel
 def test_grade_check_gives_the_solved_notebook_full_marks_without_being_told_the_lesson(capsys):
-    code, out, err = checked(capsys, SOLVED)
+    code, out, _err = checked(capsys, SOLVED)
     assert code == 0, out
     assert "**Score: 10 / 10**" in out
     assert "did not run cleanly" not in out  # every demo cell of the lesson runs

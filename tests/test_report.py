@@ -162,7 +162,8 @@ def test_feedback_code_block_defines_the_failing_input(flipped):
     expected = reference.convolve(image, kernel)
     assert not np.allclose(flipped_convolve(image, kernel), expected)
     assert np.array_equal(eval(code_block_after(markdown, "Expected:"), {"np": np}), expected)
-    assert np.array_equal(eval(code_block_after(markdown, "Got:"), {"np": np}), flipped_convolve(image, kernel))
+    assert np.array_equal(eval(code_block_after(markdown, "Got:"), {"np": np}),
+                          flipped_convolve(image, kernel))
 
 
 def test_feedback_shows_score_and_verdict_per_sub_check(flipped):

@@ -292,7 +292,7 @@ def test_stored_oracle_without_stand_in_outputs_says_to_freeze(assignment, tmp_p
     })
     oracle = Oracle(assignment, None, stripped)
     exercise, sub = subcheck(assignment, "convolve", "output shape")
-    with pytest.raises(AssignmentError, match="python -m grader.freeze"):
+    with pytest.raises(AssignmentError, match=r"python -m grader.freeze"):
         oracle.stand_ins(exercise, oracle.examples(exercise, sub, SETTINGS.max_examples))
 
 
