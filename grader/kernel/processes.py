@@ -93,8 +93,10 @@ class InNamespace:
 
     def __call__(self) -> list[int]:
         table = _table()
-        first = self.first and table.get(self.first.pid)
-        if not first or first.start != self.first.start:
+        if self.first is None:
+            return []
+        first = table.get(self.first.pid)
+        if first is None or first.start != self.first.start:
             return []
         inside, frontier = [], [first.pid]
         while frontier:
