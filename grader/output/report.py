@@ -57,7 +57,7 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
     writer = csv.writer(table)
     writer.writerow(gradebook_header(assignment) + extra)
     for result in results:
-        said = dict(roster.get(result.id, ()))
+        told = dict(roster.get(result.id, ()))
         writer.writerow(
             [
                 result.id,
@@ -67,7 +67,7 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
                 result.status,
                 result.message,
                 "; ".join(held_out_only(result)),
-                *(said.get(column, "") for column in extra),
+                *(told.get(column, "") for column in extra),
             ]
         )
     write_atomically(path, table.getvalue())
@@ -152,6 +152,7 @@ def feedback_markdown(result: SubmissionResult) -> str:
 
 def _counterexample_markdown(function: str, check: CheckResult) -> list[str]:
     example = check.counterexample
+    assert example is not None  # shown only for a check that has one
     call = f"{function}({', '.join(name for name, _ in example.arguments)})"
     lines = [
         "",
