@@ -139,7 +139,8 @@ class LessonAudit:
     def smallest_first(self) -> int:
         """Every killed mutant is caught by one of the first this many inputs a sub-check
         tries (they are tried smallest first)."""
-        return max((m.first_tried for m in self.mutants if m.verdict == "killed"), default=0)
+        return max((m.first_tried for m in self.mutants
+                    if m.verdict == "killed" and m.first_tried is not None), default=0)
 
     def agreement(self) -> dict[str, int]:
         """How many mutants and mistakes the public and the held-out inputs agree on."""
