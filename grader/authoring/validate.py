@@ -36,6 +36,7 @@ def def_parameters(source: str, name: str) -> tuple[str, ...] | None:
                 node = ast.parse("\n".join(lines[start:end]) + "\n    pass").body[0]
             except SyntaxError:
                 continue
+            assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))  # the line says def
             return tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
     return None
 
