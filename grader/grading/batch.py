@@ -15,7 +15,7 @@ from functools import cache
 
 from ..intake.discover import Submission
 from ..judge.exercises import all_not_checked
-from ..judge.oracle import make_oracle
+from ..judge.oracle import Oracle, make_oracle
 from ..model.assignment import Assignment
 from ..model.errors import GraderError
 from ..model.lessons import load_assignment
@@ -25,7 +25,8 @@ from .pipeline import grade_submission
 
 
 @cache
-def cached_assignment_and_oracle(name: str, exercises: tuple[str, ...], use_reference: bool):
+def cached_assignment_and_oracle(name: str, exercises: tuple[str, ...],
+                                 use_reference: bool) -> tuple[Assignment, Oracle]:
     assignment = load_assignment(name).only(exercises)
     return assignment, make_oracle(assignment, use_reference)
 
