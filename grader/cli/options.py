@@ -64,7 +64,7 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
         default = getattr(PROFILES[DEFAULT_PROFILE], option.name)
         parser.add_argument(
             f"--{option.name.replace('_', '-')}",
-            type={"int": int, "float": float, "str": str}[option.type],
+            type={"int": int, "float": float, "str": str}[str(option.type)],  # as written
             choices=option.metadata["choices"] or None,
             default=None,
             help=f"{option.metadata['help']} (default: {default})",
