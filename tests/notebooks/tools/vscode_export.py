@@ -6,7 +6,6 @@
 
 # %%
 import numpy as np
-
 # %matplotlib inline
 
 # %%
