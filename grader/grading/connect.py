@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeGuard
 
+from ..model.errors import ClusterError, UsageError
+
 if TYPE_CHECKING:
     from distributed import Client
-
-from ..model.errors import ClusterError, UsageError
 
 JOBQUEUES = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
 WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
