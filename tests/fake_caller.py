@@ -11,12 +11,12 @@ from functools import cache
 
 import numpy as np
 
-from grader.kernel.calls import Raised, Rejected, Returned, TimedOut, argument_key
-from grader.judge.search import run_check
-from grader.judge.stored import load_examples
 from grader.judge.exercises import check_until_lost
 from grader.judge.oracle import Oracle
+from grader.judge.search import run_check
 from grader.judge.showcase import picture_exercises, reference_pictures
+from grader.judge.stored import load_examples
+from grader.kernel.calls import Raised, Rejected, Returned, TimedOut, argument_key
 from grader.model.budget import unlimited
 from grader.model.results import SubmissionResult
 from grader.model.settings import PROFILES

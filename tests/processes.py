@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,10 +89,8 @@ def adopting_orphans():
         libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
         for process in children(os.getpid()):
             if process.state == "Z" and process.pid not in known:
-                try:
+                with suppress(ChildProcessError):
                     os.waitpid(process.pid, os.WNOHANG)
-                except ChildProcessError:
-                    pass
 
 
 def kill(processes: list[Process]) -> None:
@@ -103,7 +101,5 @@ def kill(processes: list[Process]) -> None:
         except ProcessLookupError:
             continue
         if process.ppid == os.getpid():
-            try:
+            with suppress(ChildProcessError):
                 os.waitpid(process.pid, 0)
-            except ChildProcessError:
-                pass

@@ -15,10 +15,11 @@ import shutil
 
 import pytest
 
-from conftest import NOTEBOOKS, needs_sandbox
 from grader import check
 from grader.cli import main
 from grader.kernel.environment import GRADING
+
+from conftest import NOTEBOOKS, needs_sandbox
 
 READER = NOTEBOOKS / "attacks" / "19_reads_the_answer_key.ipynb"
 EXERCISES = ("get_subimages", "convolve", "template_match")

@@ -8,6 +8,7 @@ import pytest
 import grader.cli.assign
 from grader.authoring.assign import Verdict
 from grader.cli import main
+
 from lessons import NAME, tiny_solved, write_tiny_lesson  # noqa: F401  (a fixture)
 
 
@@ -32,7 +33,7 @@ def outputs(capsys):
 def test_assign_writes_handout_reference_and_outputs_then_grades_both(tiny_solved, graded, capsys):
     root = tiny_solved.parent.parent
     assert main(["assign", str(tiny_solved)]) == 0
-    out, err = outputs(capsys)
+    out, _err = outputs(capsys)
     assert out == [
         f"Named the lesson 'tiny' in the metadata of {tiny_solved}.",
         f"Wrote the handout {root / 'assignments' / 'tiny' / 'tiny.ipynb'}.",

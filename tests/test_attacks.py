@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOTEBOOKS, ROOT
 from grader.kernel.sandbox import unavailable_because
 from grader.model.settings import Settings
+
+from conftest import NOTEBOOKS, ROOT
 from grading_batch import BATCH_TIMEOUT, EXERCISES, Batch, Grader, record_text, run_batch
 from planting import Planting
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import grader.cli.audit
-from grader.cli import main
 from grader.authoring.audit import audit_lesson
+from grader.cli import main
 from grader.judge.search import run_check
 from grader.model.errors import AssignmentError
 from grader.model.lessons import available_assignments

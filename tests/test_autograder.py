@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from grader.cli import main
+
 from conftest import EXAMPLES
 from lookup import pasted_lookup
-from grader.cli import main
 from test_end_to_end import EXPECTED_EXAMPLE_POINTS
 
 pytestmark = pytest.mark.kernel
@@ -76,7 +77,7 @@ def demo_results(bundle, tmp_path_factory):
 
 
 def test_the_zip_holds_the_scripts_at_its_root_with_the_grader_lesson_and_reference(bundle):
-    archive, source, modes = bundle
+    _archive, source, modes = bundle
     for name in ("setup.sh", "run_autograder"):
         assert stat.S_IMODE(modes[name]) == 0o755
     assert {"requirements.txt", "autograder.json", "grader/__init__.py",

@@ -4,19 +4,24 @@ fake clock by as long as each would take."""
 import numpy as np
 import pytest
 
-from grader.model.budget import Budget
-from grader.judge.search import BATCH_SECONDS, run_check
 from grader.judge.exercises import check_exercises
+from grader.judge.search import BATCH_SECONDS, run_check
+from grader.model.budget import Budget
 from grader.model.results import SubmissionResult
 from grader.model.settings import Settings
 from grader.output.report import feedback_markdown
 from solutions import convolutions as reference
 
-from test_check import flipped_convolve
-
 from fake_caller import (
-    ByName, FakeCaller, FakeClock, arguments_of, reference_oracle, stored_oracle, subcheck,
+    ByName,
+    FakeCaller,
+    FakeClock,
+    arguments_of,
+    reference_oracle,
+    stored_oracle,
+    subcheck,
 )
+from test_check import flipped_convolve
 
 DEFAULTS = Settings()
 PHOTO = np.random.default_rng(0).integers(0, 256, (512, 512)).astype(np.uint8)
@@ -67,7 +72,7 @@ def test_a_function_that_ignores_its_argument_fails_after_one_slow_call(assignme
 
 
 def test_shrinking_a_slow_failure_stops_within_its_time(assignment):
-    result, caller, clock = check_one(
+    result, _caller, clock = check_one(
         assignment, "template_match", "any template", ignores_its_image, 3.0,
         oracle=reference_oracle(assignment),
     )
@@ -87,7 +92,7 @@ def test_shrinking_cut_short_shows_the_smallest_failure_found_and_says_why(assig
         return flipped_convolve(image, kernel)
 
     clock_of_the_call = []
-    result, caller, clock = check_one(
+    result, _caller, clock = check_one(
         assignment, "convolve", "any kernel", flipped_and_timed, 1.0,
         oracle=reference_oracle(assignment), clocks=clock_of_the_call,
     )

@@ -6,7 +6,6 @@ import pytest
 
 from grader import PROFILES
 from grader.grading.cache import FOLDER, ResultCache, run_key
-from grader.model.results import result_from_json
 from grader.intake.discover import Submission
 from grader.judge.exercises import all_not_checked
 from grader.model.results import (
@@ -16,6 +15,7 @@ from grader.model.results import (
     ExerciseResult,
     SubmissionResult,
     Timings,
+    result_from_json,
 )
 
 

@@ -20,9 +20,9 @@ from hypothesis.extra import numpy as hnp
 
 from grader.kernel import calls
 from grader.kernel.calls import (
-    LocalTransport,
     MIME,
     FunctionCaller,
+    LocalTransport,
     Raised,
     Rejected,
     Returned,
@@ -471,9 +471,9 @@ def test_helper_is_put_back_when_the_call_is_interrupted():
     code = calls._invocation("transport", "student", encoded,
                              [[s.encoded() for s in windows_of(IMAGE, (1, 2))]], MIME)
     namespace["student"] = student
-    with mock.patch("IPython.display.publish_display_data", lambda *a, **k: None):
-        with pytest.raises(KeyboardInterrupt):
-            exec(code, namespace)
+    with (mock.patch("IPython.display.publish_display_data", lambda *a, **k: None),
+          pytest.raises(KeyboardInterrupt)):
+        exec(code, namespace)
     assert namespace["get_subimages"] is wrong_get_subimages
 
 

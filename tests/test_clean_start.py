@@ -7,13 +7,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import needs_sandbox
 
 from grader.kernel.environment import kernel_environment
 from grader.kernel.limits import Limits
 from grader.kernel.run import NotebookRun
 from grader.kernel.sandbox import make_sandbox
 from grader.model.settings import Settings
+
+from conftest import needs_sandbox
 
 # What each planted file runs: it notes its name where the notebook below looks.
 PLANTED = "import builtins; builtins.__dict__.setdefault('PLANTED', []).append({name!r})\n"

@@ -37,7 +37,8 @@ def test_folder_without_notebooks_is_a_usage_error(tmp_path, capsys):
     folder = tmp_path / "submissions"
     folder.mkdir()
     assert main([str(folder)]) == 2
-    assert error_lines(capsys) == [f"grade: error: no notebooks (*.ipynb) or scripts (*.py) found under {folder}"]
+    assert error_lines(capsys) == [
+        f"grade: error: no notebooks (*.ipynb) or scripts (*.py) found under {folder}"]
 
 
 def test_folder_of_other_files_says_what_it_skipped(tmp_path, capsys):
@@ -83,7 +84,9 @@ def test_single_file_that_is_not_a_notebook_is_a_usage_error(tmp_path, capsys):
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
     assert main([str(notes)]) == 2
-    assert error_lines(capsys) == [f"grade: error: {notes} is not a notebook (.ipynb), a Python script (.py), a zip or a folder of them"]
+    assert error_lines(capsys) == [
+        f"grade: error: {notes} is not a notebook (.ipynb), a Python script (.py), "
+        "a zip or a folder of them"]
 
 
 def test_unknown_profile_is_refused_by_argument_parsing(tmp_path, capsys):

@@ -26,7 +26,8 @@ def convolve_in_another_order(image, kernel):
     out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
-            terms = [float(image[i + k, j + l]) * float(kernel[k, l]) for k in range(kh) for l in range(kw)]
+            terms = [float(image[i + di, j + dj]) * float(kernel[di, dj])
+                     for di in range(kh) for dj in range(kw)]
             out[i, j] = sum(reversed(terms))
     return out
 

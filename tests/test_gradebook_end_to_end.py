@@ -9,8 +9,9 @@ import shutil
 
 import pytest
 
-from conftest import EXAMPLES
 from grader.cli import main
+
+from conftest import EXAMPLES
 from test_end_to_end import EXPECTED_EXAMPLE_POINTS
 
 pytestmark = pytest.mark.kernel

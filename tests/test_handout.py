@@ -5,9 +5,10 @@ gives. No kernels."""
 import nbformat
 import pytest
 
-from conftest import ROOT
 from grader.authoring.handout import exercise_cell_numbers, make_handout
 from grader.model.errors import AuthoringError
+
+from conftest import ROOT
 
 EXERCISES = {"double": ("values",), "total": ("values",)}
 v4 = nbformat.v4

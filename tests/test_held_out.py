@@ -11,8 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_caller import ByName, FakeCaller
-from lookup import found_lookup, pasted_lookup
 
 from grader import PROFILES, load_assignment
 from grader.authoring.release import write_release
@@ -23,6 +21,9 @@ from grader.judge.stored import load_examples
 from grader.model.errors import AssignmentError
 from grader.model.secret import held_out_seed, make_secret, read_secret
 from grader.model.values import argument_key
+
+from fake_caller import ByName, FakeCaller
+from lookup import found_lookup, pasted_lookup
 
 LESSONS = ("convolutions", "pixels")
 

@@ -11,7 +11,11 @@ import imageio.v3 as iio
 import pytest
 
 from grader.model.results import (
-    CheckResult, Counterexample, ExerciseResult, SubmissionResult, Timings,
+    CheckResult,
+    Counterexample,
+    ExerciseResult,
+    SubmissionResult,
+    Timings,
 )
 from grader.output.class_report import FIGURES, SLOWEST, timing_figure, write_class_report
 from grader.output.html import feedback_page

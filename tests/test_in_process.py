@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from grader.kernel.calls import FunctionCaller, LocalTransport, Raised, Rejected, TimedOut
+from grader.kernel.calls import FunctionCaller, LocalTransport, Rejected, TimedOut
 from grader.kernel.in_process import InProcessCaller
 
 

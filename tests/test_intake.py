@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
 from grader.cli import main
 from grader.intake.canvas import parse
 from grader.intake.intake import take_in
 from grader.intake.unpack import unpack_zip
 from grader.model.errors import ArchiveError
+
+from conftest import EXAMPLES
 
 HANDOUTS = ["convolutions.ipynb"]
 NOTEBOOK = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, NOTEBOOKS
 from grader.cli import main
+
+from conftest import EXAMPLES, NOTEBOOKS
 from test_end_to_end import EXPECTED_EXAMPLE_POINTS
 from test_release import environment_with_the_graders_dependencies
 

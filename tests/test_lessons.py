@@ -10,7 +10,6 @@ import nbformat
 import pytest
 
 import grader.intake.by_lesson
-from conftest import ROOT
 from grader.intake.by_lesson import sort_by_lesson
 from grader.intake.discover import Submission
 from grader.model.assignment import Exercise
@@ -21,6 +20,8 @@ from grader.model.lessons import (
     defined_functions,
     recognise,
 )
+
+from conftest import ROOT
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import zipfile
 
 import pytest
 
-from conftest import EXAMPLES
 from grader.cli import main
+
+from conftest import EXAMPLES
 from test_end_to_end import EXPECTED_EXAMPLE_POINTS
 
 pytestmark = pytest.mark.kernel

@@ -9,8 +9,8 @@ import pytest
 
 import grader.kernel.run
 from grader.cli import main
-from grader.model.errors import KernelLoss, KernelLost
 from grader.judge.exercises import check_exercises
+from grader.model.errors import KernelLoss, KernelLost
 from grader.model.settings import Settings
 from solutions import convolutions as reference
 

@@ -12,9 +12,10 @@ import os
 
 import pytest
 
-from conftest import NOTEBOOKS
-from grader.intake.discover import Submission
 from grader.grading.pipeline import grade_submission
+from grader.intake.discover import Submission
+
+from conftest import NOTEBOOKS
 from processes import adopting_orphans, descendants, kill, process_table
 
 pytestmark = pytest.mark.kernel

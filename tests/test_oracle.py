@@ -1,22 +1,26 @@
 """Stored inputs and outputs: current with the reference, and reaching the reference's verdicts."""
 
+import dataclasses
 import subprocess
 import sys
 
+import hypothesis
 import numpy as np
 import pytest
 
-import dataclasses
-
-import hypothesis
-
 from grader.authoring.freeze import current_examples, stale_checks
-from grader.judge.stored import Examples, load_examples, save_examples
 from grader.judge.oracle import make_oracle
+from grader.judge.stored import Examples, load_examples, save_examples
 from solutions import convolutions as reference
 
 from fake_caller import FakeCaller, checked, reference_oracle, stored_oracle
-from test_check import flipped_convolve, float32_convolve, list_convolve, raising_convolve, truncating_convolve
+from test_check import (
+    flipped_convolve,
+    float32_convolve,
+    list_convolve,
+    raising_convolve,
+    truncating_convolve,
+)
 
 STORED = 100  # the final-grading profile's number, which the stored file is made with
 
@@ -239,6 +243,7 @@ def test_draws_do_not_depend_on_which_modules_a_process_has_imported():
             [sys.executable, "-c", DRAW.format(imports=imports)], capture_output=True, text=True,
             timeout=120, check=True, cwd=str(__import__("conftest").ROOT),
         ).stdout
-        for imports in ("", "import grader.cli, grader.authoring.freeze, solutions.convolutions, bench.self_check")
+        for imports in (
+            "", "import grader.cli, grader.authoring.freeze, solutions.convolutions, bench.self_check")
     }
     assert len(digests) == 1

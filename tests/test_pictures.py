@@ -91,7 +91,7 @@ def test_a_correct_function_shows_no_difference(assignment):
 def test_the_reference_pictures_are_drawn_once_and_go_with_their_oracle(assignment):
     oracle = Oracle(assignment, assignment.reference_functions(), None)
     first = shown(assignment, EDGES, flipped_convolve, oracle)
-    again = shown(assignment, EDGES, getattr(reference, "convolve"), oracle)
+    again = shown(assignment, EDGES, reference.convolve, oracle)
     assert panels(again)["expected"] is panels(first)["expected"]  # drawn once
     gone = weakref.ref(oracle)
     del oracle
@@ -289,8 +289,8 @@ def test_a_showcase_that_fails_on_the_reference_is_named_by_freeze(assignment):
 
     broken = tuple(dataclasses.replace(case, arguments=missing_photo) if case.title == "Sharpen"
                    else case for case in assignment.showcases)
-    with pytest.raises(AssignmentError, match="the showcase 'Sharpen' of 'convolve' in "
-                       "'convolutions' fails on the reference: FileNotFoundError: dubs.jpg"):
+    with pytest.raises(AssignmentError, match=r"the showcase 'Sharpen' of 'convolve' in "
+                       r"'convolutions' fails on the reference: FileNotFoundError: dubs.jpg"):
         stale_checks(dataclasses.replace(assignment, showcases=broken), STORED)
 
 

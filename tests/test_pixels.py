@@ -11,15 +11,16 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import ROOT
-from grader import grade_submission
 import grader.course as check_command
-from grader.cli import main
-from grader.intake.discover import Submission
-from grader.grading import pipeline
+from grader import grade_submission
 from grader.authoring.freeze import stale_checks
+from grader.cli import main
+from grader.grading import pipeline
+from grader.intake.discover import Submission
 from grader.judge.stored import load_examples
 from grader.model.lessons import available_assignments, load_assignment
+
+from conftest import ROOT
 from test_self_check import run_with_last_cell
 
 SOLVED = ROOT / "solutions" / "pixels-solved.ipynb"
@@ -147,7 +148,7 @@ def checked(capsys, *argv):
 
 @pytest.mark.kernel
 def test_grade_check_gives_the_solved_notebook_full_marks_without_being_told_the_lesson(capsys):
-    code, out, err = checked(capsys, SOLVED)
+    code, out, _err = checked(capsys, SOLVED)
     assert code == 0, out
     assert "**Score: 10 / 10**" in out
     assert "did not run cleanly" not in out  # every demo cell of the lesson runs

@@ -2,8 +2,8 @@
 
 import io
 
-from grader.output.progress import Progress, duration
 from grader.model.results import SubmissionResult
+from grader.output.progress import Progress, duration
 
 
 class Clock:

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.model.errors import UnreadableNotebook
 from grader.kernel.notebook import read_notebook
+from grader.model.errors import UnreadableNotebook
 
 
 def written(tmp_path, content: bytes):

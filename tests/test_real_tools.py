@@ -8,9 +8,10 @@ import shutil
 
 import pytest
 
-from conftest import NOTEBOOKS
 from grader.cli import main
 from grader.kernel.notebook import read_notebook
+
+from conftest import NOTEBOOKS
 
 pytestmark = pytest.mark.kernel
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from grader.cli import main
+
+from conftest import ROOT
 from lessons import tiny, tiny_solved  # noqa: F401  (fixtures)
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from grader import PROFILES, grade_submission
-from grader.kernel.calls import argument_key
 from grader.intake.discover import Submission
+from grader.kernel.calls import argument_key
+from grader.model.results import ExerciseResult, SubmissionResult, Timings
 from grader.output.gradescope import Visibility, autograder_results
 from grader.output.report import feedback_markdown, gradescope_results, write_gradebook, write_submission
-from grader.model.results import ExerciseResult, SubmissionResult, Timings
 from solutions import convolutions as reference
 
 from conftest import text_of
@@ -162,7 +162,8 @@ def test_feedback_code_block_defines_the_failing_input(flipped):
     expected = reference.convolve(image, kernel)
     assert not np.allclose(flipped_convolve(image, kernel), expected)
     assert np.array_equal(eval(code_block_after(markdown, "Expected:"), {"np": np}), expected)
-    assert np.array_equal(eval(code_block_after(markdown, "Got:"), {"np": np}), flipped_convolve(image, kernel))
+    assert np.array_equal(eval(code_block_after(markdown, "Got:"), {"np": np}),
+                          flipped_convolve(image, kernel))
 
 
 def test_feedback_shows_score_and_verdict_per_sub_check(flipped):

@@ -12,11 +12,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, needs_sandbox
-from processes import process_table
 
 from grader.cli.options import add_settings_options, settings_from
-from grader.output.lines import sandbox_line
 from grader.grading.pipeline import kept_from_kernels
 from grader.kernel import probe, unprivileged
 from grader.kernel import sandbox as sandbox_module
@@ -26,6 +23,10 @@ from grader.kernel.run import TRUNCATED, NotebookRun
 from grader.kernel.sandbox import Sandbox, check_mode, make_sandbox
 from grader.model.errors import UsageError
 from grader.model.settings import Settings
+from grader.output.lines import sandbox_line
+
+from conftest import ROOT, needs_sandbox
+from processes import process_table
 
 
 def options(arguments: list[str], flag: str) -> list[tuple[str, ...]]:

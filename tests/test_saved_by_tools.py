@@ -8,13 +8,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import NOTEBOOKS
 from grader.kernel import notebook as notebook_module
 from grader.kernel.hints import hint
 from grader.kernel.notebook import read_notebook
 from grader.kernel.own_files import own_files
 from grader.kernel.prepare import without_installs
 from grader.model.errors import UnreadableNotebook
+
+from conftest import NOTEBOOKS
 
 TOOLS = NOTEBOOKS / "tools"
 

@@ -12,8 +12,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import EXAMPLES, NOTEBOOKS, ROOT, notebook_using_own_module
 from grader.cli import main
+
+from conftest import EXAMPLES, NOTEBOOKS, ROOT, notebook_using_own_module
 from test_end_to_end import LESSONS, earned_points
 
 pytestmark = pytest.mark.kernel
@@ -130,7 +131,7 @@ def run_with_last_cell(fixture, source: str, folder, shown: str = "text/markdown
                             resources={"metadata": {"path": str(folder)}})
     client.execute()
     outputs = notebook.cells[-1].outputs
-    displayed = [o for o in outputs if o.output_type == "display_data"][0].data[shown]
+    displayed = next(o for o in outputs if o.output_type == "display_data").data[shown]
     printed = [o for o in outputs if o.output_type == "stream"][-1].text
     return displayed, printed
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOTEBOOKS
 from grader import PROFILES
 from grader.grading.batch import grade_all
 from grader.intake.discover import find_submissions
+
+from conftest import NOTEBOOKS
 from processes import children
 
 pytestmark = pytest.mark.kernel

@@ -14,21 +14,26 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import NOTEBOOKS, ROOT
 from grader import PROFILES
-from grader.model.results import result_from_json
-from grader.kernel.calls import FunctionCaller, LocalTransport, argument_key
-from grader.judge.search import run_check
-from grader.model.errors import AssignmentError
 from grader.authoring.freeze import stale_checks
-from grader.judge.stored import Examples, load_examples, save_examples
 from grader.judge.exercises import check_exercises
+from grader.judge.search import run_check
+from grader.judge.stored import Examples, load_examples, save_examples
+from grader.kernel.calls import FunctionCaller, LocalTransport, argument_key
+from grader.model.errors import AssignmentError
+from grader.model.results import SubmissionResult, result_from_json
 from grader.output.report import feedback_markdown, gradescope_results
-from grader.model.results import SubmissionResult
 from solutions import convolutions as reference
 
+from conftest import NOTEBOOKS, ROOT
 from fake_caller import (
-    ByName, FakeCaller, arguments_of, checked, reference_oracle, stored_oracle, subcheck,
+    ByName,
+    FakeCaller,
+    arguments_of,
+    checked,
+    reference_oracle,
+    stored_oracle,
+    subcheck,
 )
 
 SETTINGS = PROFILES["thorough"]  # the stored inputs are drawn with its max_examples
@@ -287,7 +292,7 @@ def test_stored_oracle_without_stand_in_outputs_says_to_freeze(assignment, tmp_p
     })
     oracle = Oracle(assignment, None, stripped)
     exercise, sub = subcheck(assignment, "convolve", "output shape")
-    with pytest.raises(AssignmentError, match="python -m grader.freeze"):
+    with pytest.raises(AssignmentError, match=r"python -m grader.freeze"):
         oracle.stand_ins(exercise, oracle.examples(exercise, sub, SETTINGS.max_examples))
 
 

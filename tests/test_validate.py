@@ -11,14 +11,15 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import grader.cli.options
 from grader.authoring.definition import GRADEBOOK_COLUMNS
 from grader.authoring.validate import validate
-import grader.cli.options
 from grader.cli import main
 from grader.model.compare import Mismatch
 from grader.model.lessons import Installed, available_assignments, load_assignment
 from grader.model.results import ExerciseResult, SubmissionResult
 from grader.output.report import ROSTER_COLUMNS, gradebook_header, write_gradebook
+
 from lessons import tiny, tiny_solved  # noqa: F401  (fixtures)
 
 

@@ -8,7 +8,6 @@ grader needs to know about the lesson is here; the reference solutions are in
 
 from pathlib import Path
 
-import numpy as np
 from hypothesis import strategies as st
 
 from grader.lesson import (

@@ -16,11 +16,10 @@ from typing import Literal
 
 import nbformat
 
-from ..intake.discover import Submission
 from ..grading.pipeline import grade_submission
-from .freeze import stale_checks, write_expected
-from ..model.assignment import Assignment
+from ..intake.discover import Submission
 from ..kernel.notebook import read_notebook
+from ..model.assignment import Assignment
 from ..model.errors import UnreadableNotebook, UsageError
 from ..model.lessons import (
     METADATA_KEY,
@@ -30,6 +29,7 @@ from ..model.lessons import (
     recognise,
 )
 from ..model.settings import MAX_EXAMPLES, Settings
+from .freeze import stale_checks, write_expected
 from .handout import exercise_cell_numbers, make_handout
 from .reference import is_generated, reference_path, reference_source
 

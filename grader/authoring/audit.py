@@ -36,17 +36,18 @@ from typing import Literal
 import hypothesis
 import numpy as np
 
+from ..judge.oracle import Oracle
+from ..judge.search import judge, run_check, smallest_first
+from ..judge.stored import Examples, load_examples
 from ..kernel.calls import Returned, TimedOut
 from ..kernel.in_process import InProcessCaller
 from ..model.assignment import Assignment, Exercise
 from ..model.compare import close
 from ..model.errors import AssignmentError
+from ..model.results import CheckStatus
 from ..model.secret import read_secret
 from ..model.settings import PROFILES
 from .mutants import Mutant, mutants_of
-from ..judge.oracle import Oracle
-from ..judge.search import judge, run_check, smallest_first
-from ..judge.stored import Examples, load_examples
 
 CALL_TIMEOUT = 5.0  # seconds one call of a mutant may take (the reference's take milliseconds)
 FRAGILE_AT_MOST = 3  # a killed mutant caught by this many stored inputs or fewer is fragile
@@ -64,7 +65,7 @@ class Cell:
     """One mutant on one sub-check: its verdict and how many of the stored inputs catch it."""
 
     check: str
-    status: Literal["passed", "failed", "timeout"]  # as ``run_check`` gives it
+    status: CheckStatus  # as ``run_check`` gives it
     caught_by: int  # stored inputs on which the sub-check fails it (0 for a timeout)
     inputs: int
     first_tried: int | None  # the position, smallest first, of the first input that catches it
@@ -139,7 +140,8 @@ class LessonAudit:
     def smallest_first(self) -> int:
         """Every killed mutant is caught by one of the first this many inputs a sub-check
         tries (they are tried smallest first)."""
-        return max((m.first_tried for m in self.mutants if m.verdict == "killed"), default=0)
+        return max((m.first_tried for m in self.mutants
+                    if m.verdict == "killed" and m.first_tried is not None), default=0)
 
     def agreement(self) -> dict[str, int]:
         """How many mutants and mistakes the public and the held-out inputs agree on."""
@@ -176,6 +178,8 @@ def _caller(mutant: Mutant) -> InProcessCaller:
 def _catches(exercise: Exercise, check, arguments: tuple, expected,
              caller: InProcessCaller) -> bool:
     outcome = caller.known(exercise.name, arguments) or caller.call(exercise.name, arguments)
+    if outcome is None:  # not called: without a deadline, never so
+        return False
     return isinstance(outcome, TimedOut) or judge(check, arguments, expected, outcome) is not None
 
 
@@ -209,6 +213,7 @@ def _audited(exercise: Exercise, mutant: Mutant, examples: dict, held_out: Seque
     found = [examples[(exercise.name, check.name)] for check in exercise.checks]
     cells = tuple(_cell(exercise, check, each, caller)
                   for check, each in zip(exercise.checks, found))
+    verdict: Verdict
     if any(cell.status != "passed" for cell in cells):
         verdict = "killed"
     else:

@@ -31,8 +31,8 @@ def _shares(audit: LessonAudit) -> np.ndarray:
 
 
 def write_picture(path: Path, audit: LessonAudit) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib import colormaps
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     shares = _shares(audit)

@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from .audit import FRAGILE_AT_MOST, LessonAudit, MutantAudit
 from ..output.tables import text_table
+from .audit import FRAGILE_AT_MOST, LessonAudit, MutantAudit
 
 NAME_WIDTH = 64  # a longer mutant name is cut short in the terminal (audit.json has it whole)
 SHOWN_MISSES = 5  # mutants named in the summary's lines, at most

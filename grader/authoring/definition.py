@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 from hypothesis.strategies import SearchStrategy
 
+from ..gradebook.views import COLUMN_ORDER
 from ..judge.draws import draw_inputs
 from ..judge.oracle import call_reference
 from ..model.assignment import Assignment, Exercise, SubCheck
 from ..model.errors import AssignmentError
 from ..model.literals import literal
-from ..gradebook.views import COLUMN_ORDER
 from ..output.report import GRADEBOOK_COLUMNS, ROSTER_COLUMNS
 
 SAMPLE = 5  # inputs drawn per sub-check: enough to see what a strategy draws, and fast

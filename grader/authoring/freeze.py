@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import hypothesis
 import numpy as np
 
-from ..model.assignment import Assignment, Exercise, SubCheck
 from ..judge.draws import draw_inputs
 from ..judge.oracle import Oracle, call_reference, stand_in_outputs
 from ..judge.stored import Examples, ShowcaseData, Stored, load_examples, save_examples
+from ..model.assignment import Assignment, Exercise, SubCheck
 
 
 def current_examples(assignment: Assignment, max_examples: int, stored: Stored | None = None
@@ -49,7 +49,12 @@ def current_examples(assignment: Assignment, max_examples: int, stored: Stored |
 def current_showcases(assignment: Assignment) -> dict[tuple[str, str], ShowcaseData]:
     """Every showcase's arguments, built afresh, with what the reference's output shows."""
     oracle = Oracle(assignment, assignment.reference_functions(), stored=None)
-    return {(s.exercise, s.title): oracle.showcase(s) for s in assignment.showcases}
+    found = {}
+    for showcase in assignment.showcases:
+        data = oracle.showcase(showcase)
+        assert data is not None  # with the reference here, each is drawn afresh (or raises)
+        found[(showcase.exercise, showcase.title)] = data
+    return found
 
 
 @dataclass(frozen=True)
@@ -175,10 +180,10 @@ def stale_checks(assignment: Assignment, max_examples: int) -> Staleness:
             why = _stale(exercise, check, found, references, max_examples)
             if why:
                 problems.append(f"{name}: {why}")
-    for (exercise, title), fresh in current_showcases(assignment).items():
-        why = _stale_showcase(stored.showcases.get((exercise, title)), fresh)
+    for (function, title), fresh in current_showcases(assignment).items():
+        why = _stale_showcase(stored.showcases.get((function, title)), fresh)
         if why:
-            problems.append(f"{exercise}: showcase {title!r}: {why}")
+            problems.append(f"{function}: showcase {title!r}: {why}")
     others = sorted(version or "an unknown version" for version in versions
                     if version != hypothesis.__version__)
     notes = (

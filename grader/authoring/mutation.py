@@ -29,6 +29,7 @@ import ast
 import copy
 from collections.abc import Callable, Iterator, Sequence
 from types import SimpleNamespace
+from typing import TypeVar
 
 import numpy as np
 
@@ -119,16 +120,20 @@ def _helper_call(name: str, *arguments: ast.expr, keywords=()) -> ast.Call:
 
 def _is_float(node: ast.AST) -> bool:
     names = {"float", "float64", "float32", "double"}
-    return (isinstance(node, ast.Name) and node.id in names
-            or isinstance(node, ast.Attribute) and node.attr in names
-            or isinstance(node, ast.Constant) and node.value in names)
+    return ((isinstance(node, ast.Name) and node.id in names)
+            or (isinstance(node, ast.Attribute) and node.attr in names)
+            or (isinstance(node, ast.Constant) and node.value in names))
 
 
 # Operators on one node: each yields the nodes that may replace it --------------------------
 
+T = TypeVar("T")
+Change = ast.AST | tuple[ast.AST, str]  # a new node, or a new node and how to say what it does
+
 
 def _off_by_one(node: ast.AST) -> Iterator[ast.AST]:
-    if _callee(node) == "range" and 1 <= len(node.args) <= 2 and not node.keywords:
+    if (isinstance(node, ast.Call) and _callee(node) == "range" and 1 <= len(node.args) <= 2
+            and not node.keywords):
         *start, stop = node.args
         yield ast.Call(node.func, [*start, _plus(stop, -1)], [])
         yield ast.Call(node.func, [*start, _plus(stop, 1)], [])
@@ -146,7 +151,7 @@ def _off_by_one(node: ast.AST) -> Iterator[ast.AST]:
         yield _plus(node, 1)
 
 
-def _swapped(items: list, index: int) -> list:
+def _swapped(items: Sequence[T], index: int) -> list[T]:
     items = list(items)
     items[index], items[index + 1] = items[index + 1], items[index]
     return items
@@ -169,11 +174,11 @@ def _indices_and_axes(node: ast.AST) -> Iterator[ast.AST]:
             swapped = ast.Tuple(_swapped(node.slice.elts, index), ast.Load())
             yield ast.Subscript(node.value, swapped, node.ctx)
     if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
-            and node.value.attr == "shape" and _integer(node.slice) is not None):
-        position = _integer(node.slice)
+            and node.value.attr == "shape" and (position := _integer(node.slice)) is not None):
         other = position + 1 if position % 2 == 0 else position - 1  # 0 <-> 1, -1 <-> -2
         yield ast.Subscript(node.value, _plus(ast.Constant(0), other), node.ctx)
-    if _callee(node) == "einsum" and node.args and isinstance(node.args[0], ast.Constant):
+    if (isinstance(node, ast.Call) and _callee(node) == "einsum" and node.args
+            and isinstance(node.args[0], ast.Constant)):
         spec = node.args[0].value
         if isinstance(spec, str) and "->" in spec and "." not in spec:
             for changed in _einsum_specs(spec):
@@ -187,17 +192,18 @@ def _indices_and_axes(node: ast.AST) -> Iterator[ast.AST]:
                     yield ast.Call(node.func, node.args, keywords)
 
 
-def _sum_and_mean(node: ast.AST) -> Iterator[ast.AST]:
+def _sum_and_mean(node: ast.AST) -> Iterator[Change]:
     callee = _callee(node)
-    if callee in ("sum", "mean"):
+    if isinstance(node, ast.Call) and callee in ("sum", "mean"):
         function = copy.copy(node.func)
         other = "mean" if callee == "sum" else "sum"
         if isinstance(function, ast.Name):
             function.id = other
-        else:
+        elif isinstance(function, ast.Attribute):  # the only other callee _callee names
             function.attr = other
         yield ast.Call(function, node.args, node.keywords)
-    if callee == "einsum" and node.args and isinstance(node.args[0], ast.Constant):
+    if (isinstance(node, ast.Call) and callee == "einsum" and node.args
+            and isinstance(node.args[0], ast.Constant)):
         spec = node.args[0].value
         if isinstance(spec, str) and "->" in spec and "." not in spec:
             yield (_helper_call("einsum_mean", *node.args, keywords=node.keywords),
@@ -219,7 +225,7 @@ def _integers(node: ast.AST) -> Iterator[ast.AST]:
         yield ast.Call(node.func, [ast.Name("int", ast.Load()), *node.args[1:]], node.keywords)
 
 
-SITE_OPERATORS: tuple[tuple[str, Callable[[ast.AST], Iterator[ast.AST]]], ...] = (
+SITE_OPERATORS: tuple[tuple[str, Callable[[ast.AST], Iterator[Change]]], ...] = (
     ("off by one", _off_by_one),
     ("indices and axes", _indices_and_axes),
     ("sum and mean", _sum_and_mean),

@@ -13,10 +13,10 @@ import importlib.metadata
 import shutil
 from pathlib import Path
 
-from .freeze import stale_checks
 from ..model.assignment import Assignment
 from ..model.errors import AuthoringError, UsageError
 from ..model.settings import MAX_EXAMPLES
+from .freeze import stale_checks
 from .validate import git_ignored
 
 GRADER = Path(__file__).resolve().parent.parent
@@ -106,7 +106,9 @@ def pyproject(assignment: Assignment) -> str:
                     if "extra ==" not in r.replace('"', "").replace("'", "")]
     return PYPROJECT.format(
         name=assignment.name.replace("_", "-"), version=metadata["Version"],
-        python=metadata.get("Requires-Python") or ">=3.10",
+        # typeshed gives PackageMetadata get() only from Python 3.12 on, though the object (an
+        # email Message) has it on every version
+        python=metadata.get("Requires-Python") or ">=3.10",  # type: ignore[attr-defined]
         dependencies="\n".join(f'    "{requirement}",' for requirement in requirements),
     )
 

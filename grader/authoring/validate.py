@@ -13,13 +13,13 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from .freeze import stale_checks
 from ..kernel.notebook import read_notebook
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError, UnreadableNotebook
 from ..model.lessons import lesson_in_metadata
 from ..model.settings import MAX_EXAMPLES
 from .definition import definition_problems, load_references
+from .freeze import stale_checks
 from .handout import EXERCISE_TAG, cell_label, tags, top_level_functions
 from .reference import outside_solutions
 
@@ -36,6 +36,7 @@ def def_parameters(source: str, name: str) -> tuple[str, ...] | None:
                 node = ast.parse("\n".join(lines[start:end]) + "\n    pass").body[0]
             except SyntaxError:
                 continue
+            assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))  # the line says def
             return tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
     return None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Literal
 
 from ..authoring.assign import (
     lesson_for,
@@ -85,8 +86,9 @@ def _check_in_kernels(assignment, solved: Path, handout: Path) -> int:
     settings = PROFILES[DEFAULT_PROFILE]
     print(f"Grading the solved notebook and the handout in real kernels. {sandbox_line(settings)}")
     failed = []
-    for path, what, expected in ((solved, "the solved notebook", "full marks"),
-                                 (handout, "the handout", "zero")):
+    notebooks: tuple[tuple[Path, str, Literal["full marks", "zero"]], ...] = (
+        (solved, "the solved notebook", "full marks"), (handout, "the handout", "zero"))
+    for path, what, expected in notebooks:
         verdict = verify(assignment, path, what, expected, settings)
         score = f"{verdict.score:g} / {verdict.possible:g}"
         if verdict.holds:

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 from ..authoring.audit import audit_lesson
+from ..authoring.audit_picture import write_picture
+from ..authoring.audit_text import audit_text, write_json
 from ..model.errors import AssignmentError
 from ..model.settings import MAX_EXAMPLES
-from ..authoring.audit_text import audit_text, write_json
-from ..authoring.audit_picture import write_picture
 from .options import chosen_lessons
 
 USAGE = "grade audit [LESSON] [--out DIR]"

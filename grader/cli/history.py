@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..gradebook.marks import mark_of
-from ..gradebook.store import Gradebook, find_gradebook, resolve_student
+from ..gradebook.store import Gradebook, Grading, find_gradebook, resolve_student
 from ..gradebook.views import lesson_policy_of
 from ..model.errors import AssignmentError
 from ..model.lessons import load_assignment
@@ -46,8 +46,8 @@ def _show(book: Gradebook, arguments: argparse.Namespace) -> None:
             continue
         print(f"{student} in {lesson} ({book.path}):")
         events = [(g.graded_at, 0, g) for g in gradings] + [(o.at, 1, o) for o in overrides]
-        for _, kind, event in sorted(events, key=lambda e: (e[0], e[1])):
-            if kind == 0:
+        for _, _kind, event in sorted(events, key=lambda e: (e[0], e[1])):
+            if isinstance(event, Grading):  # kind 0
                 kept = " (kept from .cache)" if event.reused else ""
                 scope = f" [--exercise {event.scope}]" if event.scope else ""
                 print(f"  {event.graded_at}  graded {points(event.score)}/"

@@ -13,8 +13,20 @@ import sys
 from pathlib import Path
 
 from ..model.errors import GraderError, UsageError
-from . import (assign, audit, autograder, check, export, freeze, grade, history, new,
-               override, release, validate)
+from . import (
+    assign,
+    audit,
+    autograder,
+    check,
+    export,
+    freeze,
+    grade,
+    history,
+    new,
+    override,
+    release,
+    validate,
+)
 
 # grade itself is the default
 COMMANDS = {"check": check, "freeze": freeze, "new": new, "assign": assign, "validate": validate,

@@ -20,8 +20,6 @@ from ..model.lessons import installed_lessons, load_assignment
 from ..model.settings import DEFAULT_PROFILE, PROFILES, Settings, get_profile
 
 
-
-
 def add_lesson_option(parser: argparse.ArgumentParser, help: str = "") -> None:
     parser.add_argument("--lesson", default=None, metavar="NAME",
                         help=help or "the lesson the notebooks answer (default: each "
@@ -66,7 +64,7 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
         default = getattr(PROFILES[DEFAULT_PROFILE], option.name)
         parser.add_argument(
             f"--{option.name.replace('_', '-')}",
-            type={"int": int, "float": float, "str": str}[option.type],
+            type={"int": int, "float": float, "str": str}[str(option.type)],  # as written
             choices=option.metadata["choices"] or None,
             default=None,
             help=f"{option.metadata['help']} (default: {default})",

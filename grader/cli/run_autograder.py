@@ -33,8 +33,8 @@ from ..model.results import SubmissionResult
 from ..model.settings import Settings
 from ..output.autograder_zip import CONFIG
 from ..output.gradescope import Visibility, autograder_results, failure_results, write_results
-from ..output.report import points
 from ..output.lines import held_out_line, sandbox_line
+from ..output.report import points
 
 
 def _config(root: Path) -> dict:

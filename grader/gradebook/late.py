@@ -97,7 +97,7 @@ def parse_penalty(text: str, deadline: datetime | None = None) -> LatePolicy | N
     if rate is None:
         raise UsageError(f"--late-penalty {text!r} gives no rate; write one as {EXAMPLE}")
     cap_percent = cap_unit == "%" if cap_unit else bool(percent)  # a bare cap is in the rate's unit
-    if percent and rate > 100 or cap is not None and cap_percent and cap > 100:
+    if (percent and rate > 100) or (cap is not None and cap_percent and cap > 100):
         raise UsageError(f"--late-penalty {text!r}: a percentage goes up to 100%")
     return LatePolicy(rate, bool(percent), per or 0, cap, cap_percent, grace, deadline,
                       text.strip())

@@ -101,7 +101,7 @@ def read_roster(path: Path | None) -> Roster:
         raise UsageError(
             f"the roster {path} has no column that says who a row is ({', '.join(KEYS)}); its "
             f"header is: {', '.join(table[0])}")
-    rows = []
+    rows: list[dict[str, str]] = []
     for line in table[1:]:
         if not any(cell.strip() for cell in line):
             continue

@@ -179,6 +179,7 @@ class Gradebook:
             "INSERT INTO runs (lesson, started, grader_version, settings, run_key) "
             "VALUES (?, ?, ?, ?, ?)",
             (lesson, now(), grader_version, json.dumps(settings, sort_keys=True), run_key))
+        assert cursor.lastrowid is not None  # set by the INSERT
         return cursor.lastrowid
 
     def finish_run(self, run: int, how: dict) -> None:
@@ -199,6 +200,7 @@ class Gradebook:
                  result.possible, json.dumps([list(pair) for pair in roster]), submitted_at,
                  content_key, int(reused), json.dumps(result.to_json())))
             grading = cursor.lastrowid
+            assert grading is not None  # set by the INSERT
             self.db.executemany(
                 "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?)",
                 [(grading, check.exercise, check.name, check.status, check.points,
@@ -256,8 +258,7 @@ class Gradebook:
         query, arguments = "SELECT * FROM overrides WHERE lesson = ?", [lesson]
         if student is not None:
             query, arguments = query + " AND student = ?", arguments + [student]
-        return [Override(*row[:8], bool(row[8]))
-                for row in self.db.execute(query + " ORDER BY id", arguments)]
+        return [_override(row) for row in self.db.execute(query + " ORDER BY id", arguments)]
 
     def policy(self, lesson: str) -> Policy | None:
         row = self.db.execute("SELECT penalty, deadline, at FROM policies WHERE lesson = ? "
@@ -300,6 +301,11 @@ def _grading(row: Iterable) -> Grading:
     return Grading(id, lesson, student, scope, graded_at, status, message, score, possible,
                    tuple(tuple(pair) for pair in json.loads(roster)), submitted_at, bool(reused),
                    run, result)
+
+
+def _override(row: Sequence) -> Override:
+    (id, lesson, student, exercise, points, reason, by, at, in_feedback) = row[:9]
+    return Override(id, lesson, student, exercise, points, reason, by, at, bool(in_feedback))
 
 
 def lesson_folder(out: Path, lesson: str, several: bool) -> Path:

@@ -13,19 +13,20 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 
+from ..intake.discover import Submission
 from ..judge.exercises import all_not_checked
-from ..judge.oracle import make_oracle
+from ..judge.oracle import Oracle, make_oracle
 from ..model.assignment import Assignment
 from ..model.errors import GraderError
 from ..model.lessons import load_assignment
 from ..model.results import SubmissionResult
 from ..model.settings import Settings
-from ..intake.discover import Submission
 from .pipeline import grade_submission
 
 
 @cache
-def cached_assignment_and_oracle(name: str, exercises: tuple[str, ...], use_reference: bool):
+def cached_assignment_and_oracle(name: str, exercises: tuple[str, ...],
+                                 use_reference: bool) -> tuple[Assignment, Oracle]:
     assignment = load_assignment(name).only(exercises)
     return assignment, make_oracle(assignment, use_reference)
 
@@ -82,7 +83,7 @@ def _results(assignment, submissions, settings, jobs, use_reference) -> Iterator
             yield grade_one(assignment.name, exercises, submission, settings, use_reference)
         return
     pending = list(submissions)
-    for attempt in (1, 2):
+    for _attempt in (1, 2):
         if not pending:
             return
         crashed = []

@@ -5,11 +5,13 @@ submission is graded, so an interrupted run loses only the submissions in flight
 is a hash of everything else that can change a verdict: the assignment's files (handout, data,
 checks) and reference solutions, the grader's own code and version, the versions of Python,
 hypothesis and numpy, and the settings. Renaming a notebook does not make it new; changing a
-byte of it, or of the student's own files beside it, does. A failure of the grader itself is not kept: it is retried.
+byte of it, or of the student's own files beside it, does. A failure of the grader itself is not
+kept: it is retried.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib.metadata
@@ -22,12 +24,12 @@ from pathlib import Path
 import hypothesis
 import numpy
 
+from ..intake.discover import Submission
 from ..kernel.own_files import own_files
 from ..model.assignment import Assignment
 from ..model.files import write_atomically
 from ..model.results import Mode, SubmissionResult, result_from_json
 from ..model.settings import Settings
-from ..intake.discover import Submission
 
 FOLDER = ".cache"
 GRADER_FOLDER = Path(__file__).resolve().parent.parent
@@ -154,10 +156,8 @@ class ResultCache:
         for submission in submissions:
             key = None
             if not submission.problem:
-                try:
+                with contextlib.suppress(OSError):  # graded as unreadable, and not kept
                     key = _content_key(submission)
-                except OSError:
-                    pass  # graded as unreadable, and not kept
             result = None
             if key:
                 self._keys[submission.id] = key

@@ -25,7 +25,9 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
+from ..intake.discover import Carried, Submission
 from ..kernel.own_files import own_files
 from ..model.assignment import Assignment
 from ..model.errors import ClusterError
@@ -34,8 +36,10 @@ from ..model.settings import Settings
 from .batch import grade_one, grader_error
 from .cache import grader_code, key_parts
 from .connect import Cluster
-from ..intake.discover import Carried, Submission
 from .workers import Facts, Job, Refusal, facts_here, grade_here, prepare_scheduler, problems
+
+if TYPE_CHECKING:
+    from distributed import Future
 
 FIX = ("Install the same grader, assignments and packages on every machine of the cluster as "
        "here, and start the workers as the README says ('Grading on a cluster').")
@@ -132,7 +136,8 @@ def _results(client, job: Job, assignment: Assignment,
              submissions: Sequence[Submission]) -> Iterator[SubmissionResult]:
     from distributed import as_completed
 
-    todo, flying, done, room = deque(submissions), {}, as_completed(loop=client.loop), _Room(client)
+    flying: dict[Future, Submission] = {}
+    todo, done, room = deque(submissions), as_completed(loop=client.loop), _Room(client)
     while todo or flying:
         while todo and len(flying) < room():
             submission = todo.popleft()

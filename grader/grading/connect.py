@@ -23,9 +23,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeGuard
 
 from ..model.errors import ClusterError, UsageError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 JOBQUEUES = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
 WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
@@ -35,11 +38,18 @@ TARGETS = ("a scheduler address (tcp://host:8786), a scheduler file (scheduler.j
            "or slurm, pbs, sge or lsf[:N]")
 
 
+StartedHere = Literal["local", "slurm", "pbs", "sge", "lsf"]  # the clusters the grader starts
+
+
+def _started_here(name: str) -> TypeGuard[StartedHere]:
+    return name == "local" or name in JOBQUEUES
+
+
 @dataclass(frozen=True)
 class Target:
     """Where ``--cluster`` says to grade."""
 
-    kind: Literal["scheduler", "scheduler file", "local", "slurm", "pbs", "sge", "lsf"]
+    kind: Literal["scheduler", "scheduler file", StartedHere]
     where: str = ""  # the address, or the scheduler file
     workers: int | None = None  # for the clusters the grader starts
     text: str = ""  # as given
@@ -49,7 +59,7 @@ class Target:
 class Cluster:
     """A connected client, and what to tell the user about the cluster behind it."""
 
-    client: object  # distributed.Client
+    client: Client
     target: Target
     described: str  # "a local Dask cluster"
     record: dict = field(default_factory=dict)  # for summary.json
@@ -60,7 +70,7 @@ def parse_target(text: str) -> Target:
     if "://" in text:
         return Target("scheduler", text, text=text)
     name, colon, count = text.partition(":")
-    if name == "local" or name in JOBQUEUES:
+    if _started_here(name):
         workers = None
         if colon:
             if not count.isdigit() or int(count) < 1:

@@ -9,6 +9,7 @@ the bytes are written, not as the zip declares them. Names stored in the zip's o
 
 from __future__ import annotations
 
+import contextlib
 import stat
 import unicodedata
 import zipfile
@@ -84,10 +85,8 @@ def member_name(member: zipfile.ZipInfo) -> str:
     """The member's name as its author wrote it: UTF-8 where the zip did not say so."""
     name = member.filename
     if not member.flag_bits & UTF8_NAMES:
-        try:
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):  # truly the old encoding
             name = name.encode("cp437").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass  # truly in the old encoding, as zipfile read it
     return unicodedata.normalize("NFC", name)
 
 

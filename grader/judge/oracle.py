@@ -35,7 +35,6 @@ from .draws import draw_inputs
 from .stored import Examples, ShowcaseData, Stored, load_examples
 
 
-
 def call_reference(reference: Callable, arguments: tuple) -> np.ndarray:
     copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in arguments]
     return np.asarray(reference(*copies))
@@ -85,7 +84,10 @@ class Oracle:
 
     def ensure_usable(self, max_examples: int) -> None:
         """Fail now, before any notebook runs, if the stored inputs cannot serve these settings."""
-        if self.references is None and self.stored.max_examples != max_examples:
+        if self.references is not None:
+            return
+        assert self.stored is not None  # the constructor refuses an oracle with neither
+        if self.stored.max_examples != max_examples:
             raise SettingError(
                 "without the reference solutions only the stored inputs can be checked: "
                 f"use {{max_examples={self.stored.max_examples}}}"
@@ -96,9 +98,8 @@ class Oracle:
 
     def _examples(self, exercise: Exercise, subcheck: SubCheck, max_examples: int) -> Examples:
         key = (exercise.name, subcheck.name)
-        stored = self.stored.examples.get(key) if self.stored else None
-        if stored and self.stored.max_examples != max_examples:
-            stored = None
+        stored = (self.stored.examples.get(key)
+                  if self.stored and self.stored.max_examples == max_examples else None)
         if self.references is None:
             self.ensure_usable(max_examples)
             if stored is None:
@@ -123,6 +124,7 @@ class Oracle:
                   drawn_with: str = hypothesis.__version__, seed: int | None = None,
                   draws: int | None = None) -> Examples:
         """``inputs`` with the reference's output (and stand-in outputs) for each."""
+        assert self.references is not None  # called only when the reference is here
         reference = self.references[exercise.name]
         return Examples(
             inputs,

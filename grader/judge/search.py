@@ -104,7 +104,7 @@ def _examine(exercise, subcheck, arguments, expected, outcome) -> Counterexample
     if isinstance(outcome, TimedOut):
         return _counterexample(exercise, arguments, expected, outcome, Mismatch("timed out"))
     problem = judge(subcheck, arguments, expected, outcome)
-    return problem and _counterexample(exercise, arguments, expected, outcome, problem)
+    return None if problem is None else _counterexample(exercise, arguments, expected, outcome, problem)
 
 
 def _size(arguments: tuple) -> int:
@@ -179,13 +179,16 @@ class _Sub:
 
     def failure(self, arguments: tuple, expected, outcome: Outcome) -> _Failure | None:
         example = _examine(self.exercise, self.subcheck, arguments, expected, outcome)
-        return example and _Failure(example, outcome)
+        return None if example is None else _Failure(example, outcome)
 
     def result(self, status, failure: _Failure | None = None, message: str = "",
                note: str = "") -> CheckResult:
         example = failure.example if failure else None
-        if not message:
-            message = example.actual if status == "timeout" else example.reason if example else ""
+        if not message and status == "timeout":
+            assert example is not None  # a timeout without a message comes with its input
+            message = example.actual
+        elif not message:
+            message = example.reason if example else ""
         return CheckResult(
             self.exercise.name, self.subcheck.name, self.subcheck.description,
             self.subcheck.points, status, message, example, note=note,
@@ -238,7 +241,7 @@ def run_check(
                    budget.within(shrink_timeout, "--shrink-timeout"), failure)
 
 
-def _try_fixed_inputs(sub: _Sub, ordered: list[tuple[tuple, object]],
+def _try_fixed_inputs(sub: _Sub, ordered: Sequence[tuple[tuple, object]],
                       budget: Budget) -> tuple[int, _Failure | None, _Pace]:
     """Send the fixed inputs in growing batches until one fails or the budget ends; how many
     were judged, the failure if one was met, and the pace of the calls."""

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..model.assignment import Assignment
 from ..model.errors import AssignmentError
-from ..model.showcase import Shown
+from ..model.showcase import Shown, as_box
 from ..model.values import from_array, to_array
 
 MANIFEST = "__manifest__"
@@ -86,7 +87,8 @@ def _save_showcases(arrays: dict[str, np.ndarray],
                     showcases: dict[tuple[str, str], ShowcaseData]) -> list[dict]:
     """The showcases' entries of the manifest; each argument stored once however many
     showcases share it (as the lesson's photo is shared)."""
-    entries, names = [], {}
+    entries: list[dict] = []
+    names: dict[tuple[str, tuple[int, ...], bytes], str] = {}  # an argument's name, by its bytes
     for number, ((exercise, title), data) in enumerate(showcases.items()):
         arguments = []
         for kind, array in (to_array(value) for value in data.arguments):
@@ -108,7 +110,7 @@ def _load_showcases(data, entries: list[dict]) -> dict[tuple[str, str], Showcase
     showcases = {}
     for number, entry in enumerate(entries):
         arguments = tuple(from_array(kind, data[name]) for kind, name in entry["arguments"])
-        box = tuple(int(value) for value in entry["box"]) if entry["box"] else None
+        box = as_box(entry["box"]) if entry["box"] else None
         shown = Shown(data[f"showcase/{number}/shown"], box, tuple(entry["shape"]))
         showcases[(entry["exercise"], entry["title"])] = ShowcaseData(arguments, shown)
     return showcases
@@ -127,7 +129,7 @@ def save_examples(path: Path, assignment: Assignment, max_examples: int,
             for position, (_, array) in enumerate(encoded):
                 arrays[f"{number}/{index}/{position}"] = array
             arrays[f"{number}/{index}/expected"] = np.asarray(expected)
-        entry = {
+        entry: dict[str, Any] = {
             "exercise": exercise, "check": check, "count": len(found.inputs), "kinds": kinds,
             "drawn_with": found.drawn_with, "strategy": found.strategy,
         }
@@ -143,7 +145,8 @@ def save_examples(path: Path, assignment: Assignment, max_examples: int,
                 "showcases": _save_showcases(arrays, showcases or {})}
     arrays[MANIFEST] = np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8)
     with open(path, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
+        # numpy's stubs: a ** of arrays might fill the allow_pickle flag; no name here is that
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -92,9 +92,9 @@ def _changed_in_place(statement: ast.stmt) -> set[str]:
             targets = node.targets
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             targets = [node.target]
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            if isinstance(node.value.func, ast.Attribute):  # kernel.fill(0), weights.append(w)
-                targets = [node.value.func]
+        elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+              and isinstance(node.value.func, ast.Attribute)):  # kernel.fill(0), weights.append(w)
+            targets = [node.value.func]
         for target in targets:
             for part in ast.walk(target) if isinstance(target, (ast.Tuple, ast.List)) else [target]:
                 if isinstance(part, (ast.Attribute, ast.Subscript)):
@@ -102,7 +102,7 @@ def _changed_in_place(statement: ast.stmt) -> set[str]:
         pending.extend(
             child for child in ast.iter_child_nodes(node) if not isinstance(child, scopes)
         )
-    return names - {None}
+    return {name for name in names if name is not None}
 
 
 def _spelled(node: ast.AST) -> set[str]:
@@ -124,7 +124,8 @@ def _statement(cell: int, statement: ast.stmt) -> _Unit:
         statement, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     )
     function = isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
-    named = function or isinstance(statement, ast.ClassDef)
+    named = (statement.name if isinstance(
+        statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else None)
     decorators = getattr(statement, "decorator_list", [])
     return _Unit(
         cell=cell,
@@ -137,7 +138,7 @@ def _statement(cell: int, statement: ast.stmt) -> _Unit:
         ),
         later_reads=frozenset(nested if function else ()),
         definition=definition,
-        functions=frozenset([statement.name] if named else ()),
+        functions=frozenset([named] if named is not None else ()),
         modules=frozenset(s.get_name() for s in top if s.is_imported()),
         spelled=frozenset(_spelled(statement)),
     )

@@ -59,6 +59,7 @@ def prepare_kernel(stack: ExitStack, workdir: Path, limits: Limits | None,
     """How to start the kernel for the notebook in ``workdir``; cleanup goes on ``stack``."""
     environment = kernel_environment(workdir, os.environ)  # the sandbox passes on none of it
     prefix = command_prefix(limits) if limits else []
+    manager: AsyncKernelManager
     if sandbox is not None:
         sandbox = sandbox.for_one_kernel()
         sandbox.hand_over(workdir)

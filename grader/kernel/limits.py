@@ -46,7 +46,7 @@ def _values(limits: Limits) -> list[tuple[str, int, int]]:
         ("fsize", resource.RLIMIT_FSIZE, limits.file_size_bytes),
         ("nofile", resource.RLIMIT_NOFILE, limits.open_files),
     ):
-        soft, hard = resource.getrlimit(kind)
+        _soft, hard = resource.getrlimit(kind)
         chosen.append((name, kind, min(value, hard) if hard != resource.RLIM_INFINITY else value))
     return chosen
 

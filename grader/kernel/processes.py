@@ -41,7 +41,7 @@ def _table() -> dict[int, _Process]:
             stat = (entry / "stat").read_text()
         except OSError:  # it ended while we looked
             continue
-        uid = next((line.split()[1] for line in status.splitlines() if line.startswith("Uid:")))
+        uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
         state, ppid, *rest = stat.rsplit(")", 1)[1].split()
         if state != "Z":
             found[int(entry.name)] = _Process(int(entry.name), int(ppid), int(uid), int(rest[17]))
@@ -93,8 +93,10 @@ class InNamespace:
 
     def __call__(self) -> list[int]:
         table = _table()
-        first = self.first and table.get(self.first.pid)
-        if not first or first.start != self.first.start:
+        if self.first is None:
+            return []
+        first = table.get(self.first.pid)
+        if first is None or first.start != self.first.start:
             return []
         inside, frontier = [], [first.pid]
         while frontier:

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Literal
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 
 from ..model.errors import UsageError
 from ..model.lessons import private_folders
@@ -205,9 +206,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.workdir = workdir
         self.sockets = sockets
         self.prefix = list(prefix or [])  # put before bwrap, such as prlimit and its limits
-        self.kernel_spec.interrupt_mode = "message"
+        spec = self.kernel_spec
+        assert spec is not None  # the kernel's name is set, so its spec was found or raised
+        spec.interrupt_mode = "message"
         # The sandbox's processes, oldest first; the rootless ones are known once it starts.
-        self.inside = processes.ByUser(sandbox.uid) if sandbox.own_user else None
+        self.inside: processes.ByUser | processes.InNamespace | None = (
+            processes.ByUser(sandbox.uid) if sandbox.own_user else None)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         # Called once the connection file is written: the kernel's user must be able to read it.
@@ -218,6 +222,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         await super()._async_launch_kernel(kernel_cmd, **kw)
         if self.inside is None:
+            # Just launched by the default provisioner, which runs the kernel as a local process.
+            assert isinstance(self.provisioner, LocalProvisioner)
+            assert self.provisioner.process is not None
             self.inside = processes.InNamespace(self.provisioner.process.pid)
 
     def end_processes(self, spare_kernel: bool = False, patience: float = 5.0) -> None:

@@ -12,12 +12,18 @@ and where a box goes on the first argument (``box``: where a template matches be
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 Box = tuple[int, int, int, int]  # top, left, height, width, on the first argument
+
+
+def as_box(values: Iterable) -> Box:
+    """``values`` as a Box of plain ints (from numpy integers, or a list read from JSON)."""
+    top, left, height, width = (int(value) for value in values)
+    return top, left, height, width
 
 
 def whole_output(arguments: tuple, output: np.ndarray) -> np.ndarray:
@@ -54,5 +60,5 @@ class Showcase:
         if picture.ndim != 2 or picture.dtype.kind not in "biuf":
             raise ValueError(f"there is no 2-D array of numbers to draw (got shape "
                              f"{picture.shape} of {picture.dtype})")
-        box = tuple(int(value) for value in self.box(arguments, output)) if self.box else None
+        box = as_box(self.box(arguments, output)) if self.box else None
         return Shown(picture, box, tuple(np.shape(output)))

@@ -121,9 +121,11 @@ def _most_failed(assignment: Assignment, results: Sequence[SubmissionResult]
 
 def _example(failures: list[tuple[str, CheckResult]]) -> tuple[str, CheckResult] | None:
     """The failure with the shortest counterexample, to show as the example."""
-    shown = [(who, check) for who, check in failures if check.counterexample]
-    return min(shown, key=lambda f: sum(len(text) for _, text in f[1].counterexample.arguments),
-               default=None)
+    shown = [(who, check, check.counterexample) for who, check in failures if check.counterexample]
+    if not shown:
+        return None
+    who, check, _ = min(shown, key=lambda f: sum(len(text) for _, text in f[2].arguments))
+    return who, check
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -13,8 +13,7 @@ import base64
 import re
 from html import escape
 
-from ..model.results import CheckResult, Counterexample, ExerciseResult, Panel, Pictured
-from ..model.results import SubmissionResult
+from ..model.results import CheckResult, Counterexample, ExerciseResult, Panel, Pictured, SubmissionResult
 from .grids import counterexample_svgs
 from .wording import MARK, MODE_NOTE, check_output, points, stand_in_note
 
@@ -90,6 +89,7 @@ def _pre(text: str) -> str:
 
 def counterexample_html(function: str, check: CheckResult) -> str:
     example = check.counterexample
+    assert example is not None  # shown only for a check that has one
     call = f"{function}({', '.join(name for name, _ in example.arguments)})"
     code = "\n".join(f"{name} = {value}" for name, value in example.arguments) + f"\n{call}"
     parts = [f"<p>{inline(check.message)}</p>" if check.message else "",

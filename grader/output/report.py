@@ -18,7 +18,6 @@ from .html import check_fragment, feedback_fragment, feedback_page
 from .tables import spreadsheet_rows, text_table
 from .wording import MARK, MODE_NOTE, points, stand_in_note
 
-
 # The columns of grades.csv besides the exercises' own: "submission" comes first, then the
 # exercises, then the others. "held_out_only" names the sub-checks whose every public input
 # passes while a held-out one fails: worth a look (see ``held_out_only``).
@@ -58,7 +57,7 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
     writer = csv.writer(table)
     writer.writerow(gradebook_header(assignment) + extra)
     for result in results:
-        said = dict(roster.get(result.id, ()))
+        told = dict(roster.get(result.id, ()))
         writer.writerow(spreadsheet_rows([[
                 result.id,
                 *(points(result.exercise(e.name).points) for e in assignment.exercises),
@@ -67,7 +66,7 @@ def write_gradebook(path: Path, assignment: Assignment, results: Iterable[Submis
                 result.status,
                 result.message,
                 "; ".join(held_out_only(result)),
-                *(said.get(column, "") for column in extra),
+                *(told.get(column, "") for column in extra),
             ]])[0]
         )
     write_atomically(path, table.getvalue())
@@ -139,7 +138,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
         out.append("")
     if result.cell_failures:
         out += ["## Notebook cells that did not run cleanly", ""]
-        out += ["These do not cost points by themselves, but a function defined in a failing cell is missing.", ""]
+        out += ["These do not cost points by themselves, "
+                "but a function defined in a failing cell is missing.", ""]
         for failure in result.cell_failures:
             head = f" (`{failure.source_head}`)" if failure.source_head else ""
             out.append(f"- cell {failure.index}{head}: {failure.status}: {failure.error}")
@@ -151,6 +151,7 @@ def feedback_markdown(result: SubmissionResult) -> str:
 
 def _counterexample_markdown(function: str, check: CheckResult) -> list[str]:
     example = check.counterexample
+    assert example is not None  # shown only for a check that has one
     call = f"{function}({', '.join(name for name, _ in example.arguments)})"
     lines = [
         "",

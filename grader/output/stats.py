@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..model.assignment import Assignment
 from ..model.results import SubmissionResult
-from .wording import points
 from .tables import text_table
+from .wording import points
 
 WRONG = ("failed", "timeout")  # the student's code ran and was wrong, or too slow
 
