@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.judge.oracle import make_oracle  # noqa: E402
-from grader.model.lessons import installed_lessons  # noqa: E402
-from grader.model.settings import PROFILES  # noqa: E402
+from grader.judge.oracle import make_oracle
+from grader.model.lessons import installed_lessons
+from grader.model.settings import PROFILES
 
 
 def main(argv: list[str] | None = None) -> int:

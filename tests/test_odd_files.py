@@ -8,12 +8,13 @@ import shutil
 
 import pytest
 
-from conftest import NOTEBOOKS
 from grader.cli import main
 from grader.intake.discover import find_submissions
 from grader.kernel.notebook import notebook_content, read_notebook
 from grader.model.errors import UnreadableNotebook
 from grader.output.report import submission_folder
+
+from conftest import NOTEBOOKS
 
 CORRECT = NOTEBOOKS / "correct_defs_only.ipynb"
 
