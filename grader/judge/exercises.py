@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..kernel.calls import FunctionCaller
 from ..model.assignment import Assignment, Exercise, StandIn, SubCheck
 from ..model.budget import Budget, unlimited
-from ..model.errors import KernelLoss, KernelLost
+from ..model.errors import KernelBusy, KernelLoss, KernelLost
 from ..model.results import CheckResult, ExerciseResult, StandInApplied
 from ..model.settings import Settings
 from .oracle import Oracle
@@ -177,10 +177,13 @@ def _check_exercise(
             result = run_check(
                 exercise, check, examples, caller, oracle.reference(exercise),
                 settings.max_examples, stand_ins,
-                budget.within(settings.check_timeout, "--check-timeout"),
+                budget.within(settings.check_timeout, "--check-timeout", getattr(caller, "clock", None)),
                 settings.shrink_timeout,
             )
             checks.append(dataclasses.replace(result, stand_ins=applied))
+        except KernelBusy as error:  # no verdict: the grader's, not the student's
+            checks.append(CheckResult(exercise.name, check.name, check.description,
+                                      check.points, "grader error", str(error)))
         except KernelLost as error:
             lost = Loss(error.reason, exercise.name, check.name)
             checks.append(CheckResult(exercise.name, check.name, check.description,

@@ -66,6 +66,22 @@ class KernelStartFailed(GraderError):
         return (type(self), (self.reason,))
 
 
+class KernelBusy(GraderError):
+    """The machine kept a kernel from running long enough that the grader cannot tell how long
+    the student's code takes: no verdict of the student's, retried on the next run."""
+
+    def __init__(self, waited: float, ran: float):
+        self.waited = waited
+        self.ran = ran
+        super().__init__(
+            f"the machine was too busy to grade this: a call waited {waited:.0f} s for an "
+            f"answer while its kernel could run for only {ran:.1f} s of it; grade it again "
+            "when the machine is less busy, or with fewer --jobs")
+
+    def __reduce__(self):
+        return (type(self), (self.waited, self.ran))
+
+
 class KernelLoss(Enum):
     """How a student's kernel was lost; the value is the reason as a clause of a message."""
 
