@@ -243,9 +243,14 @@ def _grade(
                  budget, own)
         if checked.unreached else _Restarts()
     )
+    exercises = in_order(assignment, checked.exercises + tuple(restarts.exercises), "")
     status = "kernel died" if restarts.given_up else (
         "salvaged" if execution.kernel_lost else "graded"
     )
+    if any(check.status == "grader error" for exercise in exercises for check in exercise.checks):
+        # A sub-check without a verdict, for a reason of the grader's own (see KernelBusy):
+        # the submission is not kept, so the next run grades it again.
+        status = "grader error"
     messages = [prepared.note(), own.note(), *_first_messages(execution, checked),
                 *restarts.messages]
     if execution.kernel_lost:
