@@ -13,7 +13,8 @@ import dataclasses
 import nbformat
 import pytest
 
-from conftest import EXAMPLES, NOTEBOOKS, ROOT, folder_with_broken_files, needs_sandbox, text_of
+from conftest import (DEMO_CELL_TIMEOUT, EXAMPLES, NOTEBOOKS, ROOT, folder_with_broken_files,
+                      needs_sandbox, text_of)
 from grader import grade_submission
 from grader.kernel.calls import FunctionCaller, KernelTransport
 from grader.cli import main
@@ -72,8 +73,9 @@ def statuses(result, exercise):
 @pytest.fixture(scope="module")
 def graded_examples(tmp_path_factory):
     out = tmp_path_factory.mktemp("grades")
-    code = main([str(EXAMPLES), "--out", str(out), "--jobs", "2", "--cell-timeout", "10",
-                 "--junit", str(out / "junit.xml")])
+    # The demos' cells in full: donald_endless_cell's endless one costs the whole limit.
+    code = main([str(EXAMPLES), "--out", str(out), "--jobs", "2",
+                 "--cell-timeout", str(DEMO_CELL_TIMEOUT), "--junit", str(out / "junit.xml")])
     return code, out
 
 
@@ -242,7 +244,8 @@ def test_endless_demo_cell_is_reported_and_costs_nothing(graded_examples):
 
 
 def test_solved_notebook_earns_full_marks(assignment, settings):
-    result = grade(ROOT / "solutions" / "convolutions-solved.ipynb", assignment, settings)
+    result = grade(ROOT / "solutions" / "convolutions-solved.ipynb", assignment,
+                   settings.replace(cell_timeout=DEMO_CELL_TIMEOUT))
     assert result.status == "graded"
     assert result.score == result.possible == 10
     assert result.cell_failures == ()
