@@ -12,6 +12,7 @@ from unittest import mock
 import nbformat
 import numpy as np
 import pytest
+from conftest import needs_sandbox
 
 from grader.judge.exercises import check_until_lost
 from grader.judge.oracle import make_oracle
@@ -20,6 +21,7 @@ from grader.kernel.calls import MIME, FunctionCaller, KernelTransport, LocalTran
 from grader.kernel.channel import Channel
 from grader.kernel.clock import KernelClock, is_kernel
 from grader.kernel.run import NotebookRun
+from grader.kernel.sandbox import make_sandbox
 from grader.model.budget import Budget
 from grader.model.errors import KernelBusy
 from grader.model.settings import PROFILES
@@ -157,10 +159,15 @@ STUDENT = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
 )])
 
 
-@pytest.fixture(scope="module")
-def kernel_run():
-    with NotebookRun(STUDENT, cell_timeout=30, total_timeout=60) as run:
+@pytest.fixture(scope="module", params=["plain", pytest.param("sandbox", marks=needs_sandbox)])
+def kernel_run(request):
+    """A kernel outside the sandbox (interrupted by a signal from here), and one in it
+    (interrupted by a message, which the kernel turns into a signal to itself)."""
+    sandbox = make_sandbox("on", 64, [], []) if request.param == "sandbox" else None
+    with NotebookRun(STUDENT, cell_timeout=30, total_timeout=60, sandbox=sandbox) as run:
         assert run.run_cells().cell_failures == ()
+        mode = run.client.km.kernel_spec.interrupt_mode
+        assert mode == ("message" if sandbox else "signal")
         yield run
 
 
