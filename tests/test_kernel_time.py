@@ -156,6 +156,9 @@ STUDENT = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
     "    return image\n"
     "def sleeps(image):\n"
     "    time.sleep(60)\n"
+    "def prints(image):\n"
+    "    while True:\n"
+    "        print('still here')\n"
 )])
 
 
@@ -194,4 +197,11 @@ def test_a_call_past_its_time_limit_is_interrupted_and_the_next_one_answers(kern
     caller = FunctionCaller(KernelTransport(kernel_run), call_timeout=1.0)
     timed_out = caller.call("sleeps", (np.zeros(1),))
     assert isinstance(timed_out, calls.TimedOut)
+    assert caller.call("spin", (np.ones(1),)).value.tolist() == [1.0]
+
+
+@pytest.mark.kernel
+def test_a_call_that_prints_without_end_is_still_timed_out(kernel_run):
+    caller = FunctionCaller(KernelTransport(kernel_run), call_timeout=1.0)
+    assert isinstance(caller.call("prints", (np.zeros(1),)), calls.TimedOut)
     assert caller.call("spin", (np.ones(1),)).value.tolist() == [1.0]

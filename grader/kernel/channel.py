@@ -33,6 +33,7 @@ INTERRUPT_PATIENCE = 10.0  # seconds an interrupted call has to stop before the 
 # A run that has been quiet this many times its quiet timeout on the wall clock, though not in
 # its own time, ends with KernelBusy: the machine is too busy to tell how long the code takes.
 STARVED_PATIENCE = 6.0
+MAX_WAITING = 1000  # messages taken in before a quiet spell is judged
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,23 @@ class Channel:
         quiet_since, waited_before = time.monotonic(), clock.waited()
         interrupted_at = None
         error = ""
+
+        def take(message) -> CodeRun | None:
+            """Take in one message; how the run ended, if this message says it has."""
+            nonlocal quiet_since, waited_before, error
+            if message["parent_header"].get("msg_id") != msg_id:
+                return None
+            kind, content = message["header"]["msg_type"], message["content"]
+            if kind == "display_data":  # replies sent while stopping still count
+                on_display(content.get("data", {}))
+                if interrupted_at is None:
+                    quiet_since, waited_before = time.monotonic(), clock.waited()
+            elif kind == "error":
+                error = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
+            elif kind == "status" and content.get("execution_state") == "idle":
+                return CodeRun(finished=interrupted_at is None, error=error)
+            return None
+
         while True:
             try:
                 message = client.get_iopub_msg(timeout=0.2)
@@ -124,27 +142,30 @@ class Channel:
             except ValueError:  # fails its signature check: garbled (see run._sends_intact)
                 self.garbled += 1
                 continue
-            now = time.monotonic()
+            if message is not None and (ran := take(message)):
+                return ran
             if interrupted_at is not None:
-                if now > interrupted_at + INTERRUPT_PATIENCE:
+                if time.monotonic() > interrupted_at + INTERRUPT_PATIENCE:
                     raise KernelLost(KernelLoss.IGNORED_INTERRUPT)
-            elif message is None and now - quiet_since > quiet_timeout:
-                # Taken only when no message is waiting: the replies that queued up while this
-                # process itself waited for a core still count.
-                own = now - quiet_since - (clock.waited() - waited_before)
-                if own > quiet_timeout:
-                    self.interrupt()
-                    interrupted_at = time.monotonic()
-                elif now - quiet_since > STARVED_PATIENCE * quiet_timeout:
-                    raise KernelBusy(now - quiet_since, own)
-            if message is None or message["parent_header"].get("msg_id") != msg_id:
                 continue
-            kind, content = message["header"]["msg_type"], message["content"]
-            if kind == "display_data":  # replies sent while stopping still count
-                on_display(content.get("data", {}))
-                if interrupted_at is None:
-                    quiet_since, waited_before = time.monotonic(), clock.waited()
-            elif kind == "error":
-                error = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
-            elif kind == "status" and content.get("execution_state") == "idle":
-                return CodeRun(finished=interrupted_at is None, error=error)
+            if time.monotonic() - quiet_since <= quiet_timeout:
+                continue
+            # Replies that queued up while this process itself waited for a core still count:
+            # take what is waiting first (a bounded number: a kernel may print without end).
+            for _ in range(MAX_WAITING):
+                if not client.iopub_channel.msg_ready():
+                    break
+                try:
+                    if ran := take(client.get_iopub_msg(timeout=0)):
+                        return ran
+                except Empty:
+                    break
+                except ValueError:
+                    self.garbled += 1
+            quiet = time.monotonic() - quiet_since
+            own = quiet - (clock.waited() - waited_before)
+            if own > quiet_timeout:
+                self.interrupt()
+                interrupted_at = time.monotonic()
+            elif quiet > STARVED_PATIENCE * quiet_timeout:
+                raise KernelBusy(quiet, own)
