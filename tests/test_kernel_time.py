@@ -23,7 +23,7 @@ from grader.kernel.clock import KernelClock, is_kernel
 from grader.kernel.run import NotebookRun
 from grader.kernel.sandbox import make_sandbox
 from grader.model.budget import Budget
-from grader.model.errors import KernelBusy
+from grader.model.errors import KernelBusy, KernelLoss, KernelLost
 from grader.model.settings import PROFILES
 
 
@@ -205,3 +205,31 @@ def test_a_call_that_prints_without_end_is_still_timed_out(kernel_run):
     caller = FunctionCaller(KernelTransport(kernel_run), call_timeout=1.0)
     assert isinstance(caller.call("prints", (np.zeros(1),)), calls.TimedOut)
     assert caller.call("spin", (np.ones(1),)).value.tolist() == [1.0]
+
+
+class StopsTakingRequests(LocalTransport):
+    """A kernel that stopped taking requests: every call is lost before it starts."""
+
+    def invoke(self, function, *arguments, **options):
+        if function == "transport":
+            raise KernelLost(KernelLoss.UNANSWERED)
+        return super().invoke(function, *arguments, **options)
+
+
+def test_a_kernel_that_stops_taking_requests_leaves_the_exercise_for_a_fresh_kernel(assignment):
+    exercise = assignment.exercises[0]
+    caller = FunctionCaller(StopsTakingRequests({exercise.name: lambda *a: None}), 5.0)
+    checked = check_until_lost(assignment, caller, make_oracle(assignment), PROFILES["quick"])
+    assert checked.exercises == ()  # no verdict, not even a failed sub-check
+    assert checked.unreached == tuple(e.name for e in assignment.exercises)
+    assert checked.lost.reason is KernelLoss.UNANSWERED
+
+
+@pytest.mark.kernel
+def test_code_the_kernel_never_starts_is_lost_without_an_interrupt():
+    with NotebookRun(STUDENT, cell_timeout=30, total_timeout=60) as run:
+        run.client.kc.execute("import time; time.sleep(20)")  # ahead of ours, on another client
+        with mock.patch.object(Channel, "interrupt", side_effect=AssertionError("interrupted")):
+            with pytest.raises(KernelLost) as lost:
+                run.execute("1", lambda data: None, 1.0)
+    assert lost.value.reason is KernelLoss.UNANSWERED

@@ -132,6 +132,8 @@ def check_until_lost(
         else:
             failing = tuple(s for s in exercise.stand_ins if not passed[s.function])
             checks, lost = _check_exercise(exercise, failing, caller, oracle, settings, budget)
+            if lost and lost.reason is KernelLoss.UNANSWERED:
+                break  # no verdict: this exercise and the rest are checked in a fresh kernel
             note = (f"{lost.message()} That sub-check fails; the ones after it were not run."
                     if lost else "")
             results[exercise.name] = ExerciseResult(exercise.name, checks, note)

@@ -106,22 +106,24 @@ class Channel:
 
         If ``quiet_timeout`` seconds of the kernel's own time pass with no display message, the
         kernel is interrupted and the run is not ``finished``. Raises ``KernelLost`` if the
-        kernel dies or ignores the interrupt, ``KernelBusy`` if the machine kept it from
-        running for STARVED_PATIENCE times the quiet timeout.
+        kernel dies or ignores the interrupt, or never started the code (then without an
+        interrupt: UNANSWERED); ``KernelBusy`` if the machine kept it from running for
+        STARVED_PATIENCE times the quiet timeout.
         """
         client = self._client
         clock = self.clock
         msg_id = client.execute(code, silent=False, store_history=False, allow_stdin=False)
         quiet_since, waited_before = time.monotonic(), clock.waited()
         interrupted_at = None
-        error = ""
+        error, started = "", False
 
         def take(message) -> CodeRun | None:
             """Take in one message; how the run ended, if this message says it has."""
-            nonlocal quiet_since, waited_before, error
+            nonlocal quiet_since, waited_before, error, started
             if message["parent_header"].get("msg_id") != msg_id:
                 return None
             kind, content = message["header"]["msg_type"], message["content"]
+            started = started or kind != "status" or content.get("execution_state") == "busy"
             if kind == "display_data":  # replies sent while stopping still count
                 on_display(content.get("data", {}))
                 if interrupted_at is None:
@@ -164,6 +166,10 @@ class Channel:
                     self.garbled += 1
             quiet = time.monotonic() - quiet_since
             own = quiet - (clock.waited() - waited_before)
+            if own > quiet_timeout and not started:
+                # Not even begun: nothing of the student's runs, and an interrupt would only
+                # land later, somewhere else. The kernel is lost, for no fault of the notebook.
+                raise KernelLost(KernelLoss.UNANSWERED)
             if own > quiet_timeout:
                 self.interrupt()
                 interrupted_at = time.monotonic()

@@ -90,6 +90,9 @@ class KernelLoss(Enum):
     BROKEN = "the kernel could no longer send its messages intact after the notebook ran"
     DIED_IN_CALL = "the kernel died during a call"
     IGNORED_INTERRUPT = "the kernel ignored an interrupt"
+    # The kernel never started the grader's request: no verdict on the student's code, whose
+    # exercise is checked again in a fresh kernel (see ``judge.exercises``).
+    UNANSWERED = "the kernel stopped taking requests (not the notebook's doing)"
 
 
 class KernelLost(GraderError):
