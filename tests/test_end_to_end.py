@@ -421,16 +421,15 @@ def test_a_slow_template_match_that_ignores_its_image_fails_after_one_call_each(
     }
 
 
-def test_a_call_cut_at_its_sub_check_deadline_times_out_and_the_kernel_goes_on(assignment):
+def test_the_call_in_flight_at_its_sub_check_deadline_finishes_and_is_judged(assignment):
+    # Each call takes about 2 s of CPU, twice the budget: the deadline stops the kernel-side
+    # code before the next call, without an interrupt, and the call running finishes.
     result = grade(NOTEBOOKS / "slow" / "ignores_its_image.ipynb", assignment,
                    Settings(check_timeout=1))
     assert points(result) == (3, 3, 0)
     for check in result.exercise("template_match").checks:
-        assert check.status == "timeout"
-        assert check.message.startswith(
-            "Ran out of time (1 s, --check-timeout) before the first input was answered: a call "
-            "took longer than "
-        )
+        assert check.status == "failed"
+        assert check.message == "returned shape (600, 512), expected shape (1, 1)"
 
 
 def test_a_folder_with_broken_files_is_graded_row_by_row(tmp_path, capsys):
