@@ -45,8 +45,19 @@ def graded_here_with_pictures(assignment):
 
 @pytest.fixture(scope="session")
 def settings():
-    """Final grading as it is, but with a short cell limit so an endless cell costs little."""
+    """Final grading as it is, but with a short cell limit so an endless cell costs little.
+
+    Only for the small notebooks of tests/notebooks: a demo's or the solved notebook's cells
+    run the lesson's functions on the whole photo and need DEMO_CELL_TIMEOUT.
+    """
     return PROFILES["thorough"].replace(cell_timeout=10)
+
+
+# The cell limit for notebooks that run the lesson's functions on the whole photo (the demos, the
+# solved notebook) in full. Their slowest cell, template_match's loop over 250,000 windows, takes
+# about 5 s on an idle core and several times that on a busy one (the load tests run at 2 CPU-bound
+# processes per core); at 10 s it was cut short there. The grader's own default: a wide margin.
+DEMO_CELL_TIMEOUT = 60
 
 
 def text_of(html: str) -> str:

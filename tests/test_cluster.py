@@ -470,3 +470,20 @@ def test_a_worker_with_other_grader_code_and_no_sandbox_or_prlimit_is_refused_be
         FIX,
     ]
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_dask_draws_from_its_own_random_on_a_worker_so_hypothesis_sees_no_change_of_the_global_one():
+    # The heartbeat measures messages with dask.sizeof, which samples long lists; on a worker
+    # that ran in another thread during hypothesis's draws, which warned that the strategies
+    # used the global random module (HypothesisDeprecationWarning, under --cluster only).
+    import random
+
+    import dask.sizeof
+
+    from grader.grading import workers
+
+    workers._own_random_for_dask()
+    before = random.getstate()
+    dask.sizeof.sizeof([list(range(20)) for _ in range(50)])
+    assert random.getstate() == before
+    assert dask.sizeof.random is not random

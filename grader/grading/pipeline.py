@@ -274,9 +274,9 @@ def _grade(
     upto = execution.lost_in if execution.kernel_lost else len(trip.notebook.cells)
     restarts = _restart(trip, upto, checked.unreached) if checked.unreached else _Restarts()
     message = _message(trip, first, restarts, sliced)
+    exercises = in_order(assignment, checked.exercises + tuple(restarts.exercises), message)
     return SubmissionResult(
-        submission.id, str(submission.path), _status(first, restarts),
-        in_order(assignment, checked.exercises + tuple(restarts.exercises), message),
+        submission.id, str(submission.path), _status(first, restarts, exercises), exercises,
         execution.cell_failures, message,
         Timings(execution.kernel_start, execution.seconds, checked.seconds + restarts.checking,
                 restarts.seconds, first.pictures + restarts.pictures),
@@ -299,7 +299,12 @@ def _read(submission: Submission, assignment: Assignment, settings: Settings,
                 frozenset(untouched_exercises(assignment, prepared.notebook)), prepared.note())
 
 
-def _status(first: Attempt, restarts: _Restarts) -> SubmissionStatus:
+def _status(first: Attempt, restarts: _Restarts,
+            exercises: tuple[ExerciseResult, ...] = ()) -> SubmissionStatus:
+    if any(check.status == "grader error" for exercise in exercises for check in exercise.checks):
+        # A sub-check without a verdict, for a reason of the grader's own (see KernelBusy):
+        # the submission is not kept, so the next run grades it again.
+        return "grader error"
     if restarts.given_up:
         return "kernel died"
     return "salvaged" if first.execution.kernel_lost else "graded"

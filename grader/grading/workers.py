@@ -123,11 +123,36 @@ def facts_here(assignment: str, exercises: tuple[str, ...], settings: Settings,
                use_reference: bool, dask_worker=None) -> Facts:
     """This process's facts; on a worker (``client.run`` passes ``dask_worker``), with its
     threads and whether its profiler runs."""
+    if dask_worker is not None:
+        _own_random_for_dask()
     facts = _facts(assignment, exercises, settings, use_reference)
     if dask_worker is None:
         return facts
     return dataclasses.replace(facts, threads=dask_worker.state.nthreads,
                                profiling="profile" in dask_worker.periodic_callbacks)
+
+
+# Modules of Dask that draw from the global ``random`` module in the worker's event-loop thread:
+# ``sizeof`` samples long lists each time the heartbeat measures a message, and the comms add
+# jitter to their retries. Hypothesis takes any change of that state during one of its draws (of
+# the inputs, here in the task's thread) for a strategy's own use of ``random``, and says so
+# with a HypothesisDeprecationWarning; locally no other thread draws from it.
+DASK_MODULES_DRAWING = ("dask.sizeof", "distributed.utils_comm", "distributed.comm.core")
+
+
+@cache
+def _own_random_for_dask() -> None:
+    """Give the Dask modules that draw from the global ``random`` a generator of their own."""
+    import importlib
+    import random
+
+    for name in DASK_MODULES_DRAWING:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if getattr(module, "random", None) is random:
+            module.random = random.Random()
 
 
 @cache
@@ -145,6 +170,7 @@ def grade_here(job: Job, submission: Submission) -> SubmissionResult | Refusal:
     from distributed import get_worker
 
     worker = get_worker()
+    _own_random_for_dask()
     found = facts_here(job.assignment, job.exercises, job.settings, job.use_reference, worker)
     said = problems(job.expected, found, job.settings.sandbox)
     if said:

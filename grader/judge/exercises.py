@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..kernel.caller import Caller
 from ..model.assignment import Assignment, Exercise, StandIn, SubCheck
 from ..model.budget import Budget, unlimited
-from ..model.errors import KernelLoss, KernelLost
+from ..model.errors import KernelBusy, KernelLoss, KernelLost
 from ..model.results import CheckResult, ExerciseResult, StandInApplied
 from ..model.settings import Settings
 from .oracle import Oracle
@@ -133,6 +133,8 @@ def check_until_lost(
         else:
             failing = tuple(s for s in exercise.stand_ins if not passed[s.function])
             checks, lost = _check_exercise(exercise, failing, caller, oracle, settings, budget)
+            if lost and lost.reason is KernelLoss.UNANSWERED:
+                break  # no verdict: this exercise and the rest are checked in a fresh kernel
             note = (f"{lost.message()} That sub-check fails; the ones after it were not run."
                     if lost else "")
             results[exercise.name] = ExerciseResult(exercise.name, checks, note)
@@ -170,23 +172,18 @@ def _check_exercise(
             checks.append(_out_of_time(exercise, check, budget))
             continue
         try:
-            within = budget.within(settings.check_timeout, "--check-timeout")
-
-            def run_on(examples: Examples) -> CheckResult:
-                stand_ins = (
-                    _only(failing_helpers, oracle.stand_ins(exercise, examples))
-                    if failing_helpers else None
-                )
-                return run_check(exercise, check, examples, caller, oracle.reference(exercise),
-                                 settings.max_examples, stand_ins, within,
-                                 settings.shrink_timeout)
-
-            result = run_on(oracle.examples(exercise, check, settings.max_examples))
+            run = _SubCheckRun(exercise, check, caller, oracle, settings, failing_helpers,
+                               budget.within(settings.check_timeout, "--check-timeout",
+                                             getattr(caller, "clock", None)))
+            result = run.on(oracle.examples(exercise, check, settings.max_examples))
             held_out = (oracle.held_out(exercise, check, settings.held_out_examples)
                         if result.status == "passed" else None)
             if held_out:
-                result = _on_held_out(run_on(held_out), settings.hide_held_out)
+                result = _on_held_out(result, run.on(held_out), settings.hide_held_out)
             checks.append(dataclasses.replace(result, stand_ins=applied))
+        except KernelBusy as error:  # no verdict: the grader's, not the student's
+            checks.append(CheckResult(exercise.name, check.name, check.description,
+                                      check.points, "grader error", str(error)))
         except KernelLost as error:
             lost = Loss(error.reason, exercise.name, check.name)
             checks.append(CheckResult(exercise.name, check.name, check.description,
@@ -225,11 +222,39 @@ HELD_OUT_NOTE = ("Every input a self-check tries passes; this one is among the i
                  "grading tries, drawn for this notebook alone.")
 
 
-def _on_held_out(result: CheckResult, hide: bool) -> CheckResult:
-    """The verdict on the held-out inputs of a sub-check whose public ones all passed: marked
-    when it fails; with ``hide``, the failing input is not shown."""
+@dataclass(frozen=True)
+class _SubCheckRun:
+    """One sub-check of one exercise, run on a set of inputs within its budget."""
+
+    exercise: Exercise
+    check: SubCheck
+    caller: Caller
+    oracle: Oracle
+    settings: Settings
+    failing_helpers: tuple[StandIn, ...]
+    budget: Budget
+
+    def on(self, examples: Examples) -> CheckResult:
+        stand_ins = (
+            _only(self.failing_helpers, self.oracle.stand_ins(self.exercise, examples))
+            if self.failing_helpers else None
+        )
+        return run_check(self.exercise, self.check, examples, self.caller,
+                         self.oracle.reference(self.exercise), self.settings.max_examples,
+                         stand_ins, self.budget, self.settings.shrink_timeout)
+
+
+def _on_held_out(public: CheckResult, result: CheckResult, hide: bool) -> CheckResult:
+    """The verdict of a sub-check whose ``public`` inputs all passed, once its held-out ones
+    gave ``result``: failed and marked when one of them fails; with ``hide``, the failing input
+    is not shown. Running out of the sub-check's time before any of them failed costs nothing:
+    the held-out inputs are there to catch answers looked up, which come fast."""
     if result.status == "passed":
-        return result
+        return public
+    if result.status == "timeout" and result.counterexample is None:
+        return dataclasses.replace(public, note=" ".join(filter(None, [public.note, (
+            "The sub-check's time ran out before every held-out input, which only final "
+            "grading tries, was tried; none of those tried failed.")])))
     if not hide:
         return dataclasses.replace(result, held_out=True,
                                    note=" ".join(filter(None, [HELD_OUT_NOTE, result.note])))

@@ -134,7 +134,8 @@ def _calls(caller: Caller, oracle: Oracle, name: str, showcases: tuple[Showcase,
     seconds = sum(showcase.seconds for showcase, data in found if data)
     calls = [data.arguments for _, data in found if data]
     caller.prefetch(name, calls, [()] * len(calls),
-                    budget.within(seconds, "the pictures' seconds").deadline)
+                    budget.within(seconds, "the pictures' seconds",
+                                  getattr(caller, "clock", None)).deadline)
     pictures = []
     for showcase, data in found:
         outcome = caller.known(name, data.arguments) if data else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import dataclasses
 import io
 import signal
 import threading
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model.errors import KernelBusy
 from ..model.values import argument_key, encode_argument
 from .channel import CodeRun
 from .run import NotebookRun
@@ -40,13 +42,14 @@ KERNEL_FILENAME = "<grader>"  # the kernel code's frames carry it, and are left 
 _KERNEL_CODE = (Path(__file__).parent / "in_kernel.py").read_text(encoding="utf-8")
 
 
-def _invocation(function: str, *arguments) -> str:
+def _invocation(function: str, *arguments, **keywords) -> str:
     """Code that runs one of the functions above on the user's namespace, leaving no trace.
 
     The definitions are executed in a scope of their own with the real builtins, so a notebook
     that assigns to a name like ``type`` or ``isinstance`` does not break the transport.
     """
-    listed = ", ".join(repr(argument) for argument in arguments)
+    listed = ", ".join([repr(argument) for argument in arguments]
+                       + [f"{name}={value!r}" for name, value in keywords.items()])
     return (
         "def __grader_run():\n"
         "    import builtins\n"
@@ -140,16 +143,23 @@ def _call_key(name: str, arguments: tuple, stand_ins: Sequence[StandInOutput]) -
 
 
 class KernelTransport:
-    """Runs the code above in a notebook's kernel; replies come back as display messages."""
+    """Runs the code above in a notebook's kernel; replies come back as display messages.
+
+    Its ``clock`` is the kernel's CPU time (see ``clock``): a deadline on it is passed into the
+    kernel, whose code stops there by itself (see ``in_kernel.transport``).
+    """
 
     def __init__(self, run: NotebookRun):
         self.run = run
 
+    def clock(self) -> float:
+        return self.run.clock()
+
     def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float,
                deadline: float | None = None) -> CodeRun:
-        code = _invocation(function, *arguments, MIME)
-        return self.run.execute(code, lambda data: on_reply(data.get(MIME)), quiet_timeout,
-                                deadline)
+        stop = {} if deadline is None else {"stop_after": max(0.0, deadline - self.clock())}
+        code = _invocation(function, *arguments, MIME, **stop)
+        return self.run.execute(code, lambda data: on_reply(data.get(MIME)), quiet_timeout)
 
 
 class _CallTimedOut(BaseException):
@@ -166,6 +176,8 @@ class LocalTransport:
 
     def __init__(self, namespace: dict):
         self.namespace = namespace
+
+    clock = staticmethod(time.monotonic)
 
     def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float,
                deadline: float | None = None) -> CodeRun:
@@ -218,6 +230,10 @@ class FunctionCaller:
         self.call_timeout = call_timeout
         self._outcomes: dict[tuple, Outcome] = {}
 
+    def clock(self) -> float:
+        """What deadlines are on: the kernel's CPU seconds, or the wall clock in process."""
+        return self.transport.clock()
+
     def inspect(self, names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
         """For each name: "callable", "missing" or the type it holds; and all callable names."""
         replies = []
@@ -255,9 +271,11 @@ class FunctionCaller:
 
         ``stand_ins``, if given, holds for each argument tuple the stand-ins in place while that
         call runs. A call that runs past the time limit is interrupted; it is recorded as timed
-        out and the calls after it are left for later. When the ``deadline`` comes, the call in
-        flight is interrupted too, and it and the calls after it are left without an outcome.
-        Replies lost on the way are asked for once more.
+        out and the calls after it are left for later. The ``deadline`` is on ``clock``: once it
+        comes, in a kernel the call in flight finishes and no other starts (in process, the call
+        in flight is cut too); the calls not made are left without an outcome. Replies lost on
+        the way are asked for once more; a round trip the machine was too busy to time
+        (``KernelBusy``) is made once more before that error goes to the caller.
         """
         stand_ins = stand_ins if stand_ins is not None else [()] * len(many)
         pending, seen = [], set()
@@ -266,9 +284,16 @@ class FunctionCaller:
             if key not in self._outcomes and key not in seen:
                 seen.add(key)
                 pending.append((key, arguments, replacing))
-        resent = False
+        resent = busy = False
         while pending:
-            received, ran = self._round_trip(name, pending, deadline)
+            try:
+                received, ran = self._round_trip(name, pending, deadline)
+            except KernelBusy:
+                if busy:
+                    raise
+                busy = True  # the replies that came are kept; the rest are asked for again
+                pending = [call for call in pending if call[0] not in self._outcomes]
+                continue
             pending = pending[received:]
             if not pending or ran.cut:
                 return
@@ -290,18 +315,20 @@ class FunctionCaller:
         """Send the ``pending`` calls in one go; how many came back in order, and how it ran."""
         calls = [[encode_argument(value) for value in arguments] for _, arguments, _ in pending]
         replacements = [[stand_in.encoded() for stand_in in each] for _, _, each in pending]
-        received = 0
+        received, stopped = 0, False
 
         def on_reply(batch):
-            nonlocal received
+            nonlocal received, stopped
             for reply in batch if isinstance(batch, list) else [batch]:
                 if isinstance(reply, dict) and reply.get("index") == received:
                     self._outcomes[pending[received][0]] = decode_reply(reply)
                     received += 1
+                elif isinstance(reply, dict) and reply.get("stopped") == received:
+                    stopped = True  # the deadline came before this call
 
         # A call starts at most BATCH_SECONDS after the last message, so it gets its full time.
         ran = self.transport.invoke(
             "transport", (name, calls, replacements), on_reply, self.call_timeout + BATCH_SECONDS,
             deadline,
         )
-        return received, ran
+        return received, dataclasses.replace(ran, cut=True) if stopped else ran

@@ -56,6 +56,8 @@ class InProcessCaller:
         self.call_timeout = call_timeout
         self._outcomes: dict[tuple, Outcome] = {}
 
+    clock = staticmethod(time.monotonic)  # what its deadlines are on
+
     def inspect(self, names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
         kinds = {name: "callable" if callable(self.functions.get(name)) else "missing"
                  for name in names}

@@ -248,10 +248,14 @@ class NotebookRun:
     def is_alive(self) -> bool:
         return bool(self.channel and self.channel.is_alive())
 
-    def execute(self, code: str, on_display: Callable[[dict], None], quiet_timeout: float,
-                deadline: float | None = None) -> CodeRun:
+    def execute(self, code: str, on_display: Callable[[dict], None],
+                quiet_timeout: float) -> CodeRun:
         """Run grader code in the kernel (see ``Channel.execute``)."""
-        return self.channel.execute(code, on_display, quiet_timeout, deadline)
+        return self.channel.execute(code, on_display, quiet_timeout)
+
+    def clock(self) -> float:
+        """The kernel's CPU seconds so far (see ``clock.KernelClock.cpu``)."""
+        return self.channel.clock.cpu()
 
 
 def _failure_from_reply(index: int, cell, reply: dict | None) -> CellFailure | None:

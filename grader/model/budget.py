@@ -3,6 +3,10 @@
 A budget is a deadline with the setting that set it, so that whoever runs out of time can say
 which limit it met and how to change it. A sub-check's budget lies inside its submission's:
 ``within`` gives the one that ends first.
+
+A budget runs on a clock of its own choosing. A submission's runs on the wall clock; a
+sub-check's on the kernel's CPU time (``FunctionCaller.clock``), so that a function is not
+out of time because other work kept the machine busy while it waited its turn.
 """
 
 from __future__ import annotations
@@ -27,10 +31,20 @@ class Budget:
         """A budget of ``seconds`` from now."""
         return cls(seconds, setting, clock() + seconds, clock)
 
-    def within(self, seconds: float, setting: str) -> Budget:
-        """A budget of ``seconds`` from now, cut short where this one ends sooner."""
-        fresh = Budget.start(seconds, setting, self.clock)
-        return fresh if fresh.deadline <= self.deadline else self
+    def within(self, seconds: float, setting: str,
+               clock: Callable[[], float] | None = None) -> Budget:
+        """A budget of ``seconds`` from now, cut short where this one ends sooner.
+
+        On ``clock`` if given (else this budget's): then what is left of this one is counted
+        on that clock from now.
+        """
+        if clock is None or clock is self.clock:
+            fresh = Budget.start(seconds, setting, self.clock)
+            return fresh if fresh.deadline <= self.deadline else self
+        left = self.left()
+        if seconds <= left:
+            return Budget.start(seconds, setting, clock)
+        return Budget(self.seconds, self.setting, clock() + left, clock)
 
     def left(self) -> float:
         return max(0.0, self.deadline - self.clock())

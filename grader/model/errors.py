@@ -103,6 +103,22 @@ class KernelStartFailed(GraderError):
         return (type(self), (self.reason,))
 
 
+class KernelBusy(GraderError):
+    """The machine kept a kernel from running long enough that the grader cannot tell how long
+    the student's code takes: no verdict of the student's, retried on the next run."""
+
+    def __init__(self, waited: float, ran: float):
+        self.waited = waited
+        self.ran = ran
+        super().__init__(
+            f"the machine was too busy to grade this: a call waited {waited:.0f} s for an "
+            f"answer while its kernel could run for only {ran:.1f} s of it; grade it again "
+            "when the machine is less busy, or with fewer --jobs")
+
+    def __reduce__(self):
+        return (type(self), (self.waited, self.ran))
+
+
 class KernelLoss(Enum):
     """How a student's kernel was lost; the value is the reason as a clause of a message."""
 
@@ -111,6 +127,9 @@ class KernelLoss(Enum):
     BROKEN = "the kernel could no longer send its messages intact after the notebook ran"
     DIED_IN_CALL = "the kernel died during a call"
     IGNORED_INTERRUPT = "the kernel ignored an interrupt"
+    # The kernel never started the grader's request: no verdict on the student's code, whose
+    # exercise is checked again in a fresh kernel (see ``judge.exercises``).
+    UNANSWERED = "the kernel stopped taking requests (not the notebook's doing)"
 
 
 class KernelLost(GraderError):

@@ -6,7 +6,9 @@ import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-CheckStatus = Literal["passed", "failed", "error", "timeout"]
+# "grader error": the grader could not reach a verdict (the machine too busy to time a call);
+# its submission is then a grader error too, not kept, and graded again on the next run.
+CheckStatus = Literal["passed", "failed", "error", "timeout", "grader error"]
 CellStatus = Literal["error", "timeout", "not run"]
 # "salvaged": the notebook's kernel was lost before its last cell, and its functions were graded
 # in a fresh kernel that ran only its imports and definitions (the message says where and why).

@@ -61,4 +61,5 @@ MODE_NOTE = {
     "input shown may be larger than the one final grading shows.",
 }
 
-MARK = {"passed": "PASS", "failed": "FAIL", "error": "NOT RUN", "timeout": "TIMEOUT"}
+MARK = {"passed": "PASS", "failed": "FAIL", "error": "NOT RUN", "timeout": "TIMEOUT",
+        "grader error": "GRADER ERROR"}
