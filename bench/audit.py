@@ -44,7 +44,7 @@ def main() -> None:
             walls.append(wall)
             print(f"run {run + 1}: {wall:.1f} s wall, {cpu:.1f} s CPU")
     summary = [line for line in printed.splitlines()
-               if line.startswith(("  ", "Audited")) or ": " in line and "mutants" in line]
+               if line.startswith(("  ", "Audited")) or (": " in line and "mutants" in line)]
     print("\n".join(summary))
     print(f"slowest run {max(walls):.1f} s; goal: under {GOAL_SECONDS:.0f} s")
     sys.exit(0 if max(walls) < GOAL_SECONDS else 1)

@@ -98,7 +98,7 @@ def dask_cluster(work: Path, workers: int = 2):
     work.mkdir(parents=True, exist_ok=True)
     try:
         for command in commands:
-            logs.append(open(work / f"{command[1]}{len(processes)}.log", "w"))
+            logs.append(open(work / f"{command[1]}{len(processes)}.log", "w"))  # noqa: SIM115, closed below
             processes.append(subprocess.Popen(command, env=environment, stdout=logs[-1],
                                               stderr=logs[-1]))
             while not scheduler_file.exists():

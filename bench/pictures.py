@@ -41,8 +41,8 @@ from grader import PROFILES, grade_submission  # noqa: E402
 from grader.intake.by_lesson import sort_by_lesson  # noqa: E402
 from grader.intake.discover import Submission  # noqa: E402
 from grader.judge.oracle import make_oracle  # noqa: E402
-from grader.model.lessons import installed_lessons  # noqa: E402
 from grader.judge.showcase import pictured as draw  # noqa: E402
+from grader.model.lessons import installed_lessons  # noqa: E402
 from grader.output.class_report import write_class_report  # noqa: E402
 from grader.output.report import feedback_markdown, write_submission  # noqa: E402
 

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 from grader import PROFILES, load_assignment
-from grader.model.results import Timings
 from grader.kernel.sandbox import unavailable_because
+from grader.model.results import Timings
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
@@ -32,8 +32,9 @@ def assignment():
 def graded_here_with_pictures(assignment):
     """Graded in this process, without a kernel, pictures drawn: `get_subimages` right,
     `convolve` flips its kernel, `template_match` missing."""
-    from fake_caller import graded_here
     from solutions import convolutions as reference
+
+    from fake_caller import graded_here
 
     def flipped_convolve(image, kernel):
         return reference.convolve(image, kernel[::-1, ::-1])

@@ -25,20 +25,33 @@ import pytest
 from distributed import Client, LocalCluster, get_task_stream
 
 import grader.course
-from conftest import NOTEBOOKS, ROOT, folder_with_broken_files, notebook_using_own_module
 from grader.cli import main
 from grader.grading.cluster import _outcome, _with_content
 from grader.grading.connect import (
-    PROFILE_OFF, Cluster, Target, jobqueue_cluster, local_cluster, parse_target,
+    PROFILE_OFF,
+    Cluster,
+    Target,
+    jobqueue_cluster,
+    local_cluster,
+    parse_target,
+)
+from grader.grading.workers import (
+    Facts,
+    Job,
+    Refusal,
+    facts_here,
+    grade_here,
+    problems,
+    profiler_can_deadlock,
+    unpacked,
 )
 from grader.intake.discover import Submission
-from grader.grading.workers import (
-    Facts, Job, Refusal, facts_here, grade_here, problems, profiler_can_deadlock, unpacked,
-)
 from grader.judge.exercises import all_not_checked
 from grader.model.errors import ClusterError, UsageError
 from grader.model.results import SubmissionResult
 from grader.model.settings import PROFILES
+
+from conftest import NOTEBOOKS, ROOT, folder_with_broken_files, notebook_using_own_module
 
 FIX = ("Install the same grader, assignments and packages on every machine of the cluster as "
        "here, and start the workers as the README says ('Grading on a cluster').")

@@ -1,6 +1,7 @@
 """Grade real notebooks in real kernels and check the verdict on every exercise."""
 
 import csv
+import dataclasses
 import json
 import re
 import subprocess
@@ -8,21 +9,27 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import dataclasses
-
 import nbformat
 import pytest
 
-from conftest import (DEMO_CELL_TIMEOUT, EXAMPLES, NOTEBOOKS, ROOT, folder_with_broken_files,
-                      needs_sandbox, text_of)
 from grader import grade_submission
-from grader.kernel.calls import FunctionCaller, KernelTransport
 from grader.cli import main
 from grader.intake.discover import Submission
-from grader.kernel.run import NotebookRun
-from grader.judge.oracle import make_oracle
 from grader.judge.exercises import check_exercises
+from grader.judge.oracle import make_oracle
+from grader.kernel.calls import FunctionCaller, KernelTransport
+from grader.kernel.run import NotebookRun
 from grader.model.settings import Settings
+
+from conftest import (
+    DEMO_CELL_TIMEOUT,
+    EXAMPLES,
+    NOTEBOOKS,
+    ROOT,
+    folder_with_broken_files,
+    needs_sandbox,
+    text_of,
+)
 
 pytestmark = pytest.mark.kernel
 

@@ -12,7 +12,6 @@ from unittest import mock
 import nbformat
 import numpy as np
 import pytest
-from conftest import needs_sandbox
 
 from grader.judge.exercises import check_until_lost
 from grader.judge.oracle import make_oracle
@@ -25,6 +24,8 @@ from grader.kernel.sandbox import make_sandbox
 from grader.model.budget import Budget
 from grader.model.errors import KernelBusy, KernelLoss, KernelLost
 from grader.model.settings import PROFILES
+
+from conftest import needs_sandbox
 
 
 def spin(seconds):
@@ -229,7 +230,7 @@ def test_a_kernel_that_stops_taking_requests_leaves_the_exercise_for_a_fresh_ker
 def test_code_the_kernel_never_starts_is_lost_without_an_interrupt():
     with NotebookRun(STUDENT, cell_timeout=30, total_timeout=60) as run:
         run.client.kc.execute("import time; time.sleep(20)")  # ahead of ours, on another client
-        with mock.patch.object(Channel, "interrupt", side_effect=AssertionError("interrupted")):
-            with pytest.raises(KernelLost) as lost:
-                run.execute("1", lambda data: None, 1.0)
+        with mock.patch.object(Channel, "interrupt", side_effect=AssertionError("interrupted")), \
+                pytest.raises(KernelLost) as lost:
+            run.execute("1", lambda data: None, 1.0)
     assert lost.value.reason is KernelLoss.UNANSWERED

@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
-import load  # noqa: E402
+import load
 
 pytestmark = [pytest.mark.kernel, pytest.mark.load]
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..intake.discover import Submission
 from ..judge.exercises import Checked, Loss, all_not_checked, check_until_lost, in_order
 from ..judge.oracle import Oracle, make_oracle
 from ..judge.showcase import picture_exercises, reference_pictures
@@ -46,7 +47,6 @@ from ..model.results import (
     Timings,
 )
 from ..model.settings import Settings
-from ..intake.discover import Submission
 
 
 @cache

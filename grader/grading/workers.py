@@ -5,9 +5,10 @@ the run key (grader code, assignment, reference, versions; see ``cache.key_parts
 kernels can run in the sandbox there, and what makes a worker unfit to grade (more than one
 thread, since grading one submission takes a process of its own; Dask's profiler on a Python
 where it can deadlock the worker; no ``prlimit``, without which a kernel's limits would be set
-by Python code between fork and exec, which can deadlock a process with threads). The client asks every worker before it submits anything (see
-``cluster``), and every task asks again where it runs, so a worker that joins later is held to
-the same. A worker that differs grades nothing: the task returns a ``Refusal``.
+by Python code between fork and exec, which can deadlock a process with threads). The client
+asks every worker before it submits anything (see ``cluster``), and every task asks again where
+it runs, so a worker that joins later is held to the same. A worker that differs grades
+nothing: the task returns a ``Refusal``.
 
 The student's own files a task carries are written to a folder of the task's own, from which they
 are copied beside the notebook as in local grading (see ``kernel.own_files``). That folder,
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ..intake.discover import Submission
 from ..kernel.limits import Limits, command_prefix
 from ..kernel.own_files import OwnFiles
 from ..kernel.sandbox import unavailable_because
@@ -35,7 +37,6 @@ from ..model.settings import Settings
 from .batch import cached_assignment_and_oracle, grade_one
 from .cache import grader_code, key_parts
 from .connect import PROFILE_OFF
-from ..intake.discover import Submission
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _own_random_for_dask() -> None:
         except ImportError:
             continue
         if getattr(module, "random", None) is random:
-            module.random = random.Random()
+            vars(module)["random"] = random.Random()
 
 
 @cache

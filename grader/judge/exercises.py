@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import time
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from ..kernel.caller import Caller
@@ -94,7 +95,7 @@ def check_until_lost(
     caller: Caller,
     oracle: Oracle,
     settings: Settings,
-    untouched: set[str] = frozenset(),
+    untouched: AbstractSet[str] = frozenset(),
     budget: Budget | None = None,
 ) -> Checked:
     """Check each exercise in turn; stop at the first call that loses the kernel.
@@ -196,7 +197,7 @@ def check_exercises(
     caller: Caller,
     oracle: Oracle,
     settings: Settings,
-    untouched: set[str] = frozenset(),
+    untouched: AbstractSet[str] = frozenset(),
     budget: Budget | None = None,
 ) -> tuple[tuple[ExerciseResult, ...], str]:
     """Check every exercise the kernel defines; a missing one scores zero with a reason.

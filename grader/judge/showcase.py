@@ -13,6 +13,7 @@ cannot draw what it returned, says why beside the reference's picture.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from weakref import WeakKeyDictionary
 
@@ -27,9 +28,8 @@ from ..model.results import ExerciseResult, Panel, Pictured
 from ..model.showcase import Showcase, Shown
 from . import raster
 from .oracle import Oracle
-from .stored import ShowcaseData
 from .search import shapes
-
+from .stored import ShowcaseData
 
 # The reference's panels of each showcase, by oracle: kept as long as the oracle is.
 _drawn: WeakKeyDictionary[Oracle, dict[Showcase, tuple[Panel, ...]]] = WeakKeyDictionary()
@@ -40,6 +40,7 @@ def _reference_panels(oracle: Oracle, showcase: Showcase) -> tuple[Panel, ...]:
     drawn = _drawn.setdefault(oracle, {})
     if showcase not in drawn:
         data = oracle.showcase(showcase)
+        assert data is not None, "drawn only for a showcase the reference or the file has"
         drawn[showcase] = (*_input_panels(oracle, showcase, data, None),
                            raster.picture("expected", data.expected.picture))
     return drawn[showcase]
@@ -164,6 +165,12 @@ def _safely(draw, showcases: tuple[Showcase, ...]) -> list[Pictured]:
         )) for showcase in showcases]
 
 
+def _references_only(oracle: Oracle, showcases: tuple[Showcase, ...],
+                     why: str) -> list[Pictured]:
+    """The showcases with the reference's pictures alone, each saying ``why``."""
+    return _safely(lambda: [pictured(oracle, one, None, why) for one in showcases], showcases)
+
+
 def _checked(result: ExerciseResult) -> bool:
     """Whether the function was there to call: defined, and checked in a kernel."""
     return not result.undefined and any(check.status != "error" for check in result.checks)
@@ -184,13 +191,12 @@ def picture_exercises(assignment: Assignment, caller: Caller, oracle: Oracle,
             drawn.append(result)
             continue
         try:
-            pictures = _safely(lambda: [pictured(oracle, one, None, lost) for one in showcases]
-                               if lost else _calls(caller, oracle, result.name, showcases, budget),
-                               showcases)
+            pictures = (_references_only(oracle, showcases, lost) if lost else _safely(
+                functools.partial(_calls, caller, oracle, result.name, showcases, budget),
+                showcases))
         except KernelLost as error:
             lost = f"Your function was not called on this input: {error}."
-            pictures = _safely(lambda: [pictured(oracle, one, None, lost) for one in showcases],
-                               showcases)
+            pictures = _references_only(oracle, showcases, lost)
         if result.stand_ins:
             pictures = [_with_helpers(one, result) for one in pictures]
         drawn.append(dataclasses.replace(result, showcases=tuple(pictures)))
@@ -218,10 +224,7 @@ def reference_pictures(assignment: Assignment, oracle: Oracle,
                 "reference's pictures are shown.")
 
     return tuple(
-        result if result.showcases else dataclasses.replace(result, showcases=tuple(_safely(
-            lambda: [pictured(oracle, one, None, why(result))
-                     for one in assignment.showcases_of(result.name)],
-            assignment.showcases_of(result.name),
-        )))
+        result if result.showcases else dataclasses.replace(result, showcases=tuple(
+            _references_only(oracle, assignment.showcases_of(result.name), why(result))))
         for result in results
     )

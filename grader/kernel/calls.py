@@ -25,6 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -181,7 +182,7 @@ class LocalTransport:
 
     def invoke(self, function: str, arguments: tuple, on_reply, quiet_timeout: float,
                deadline: float | None = None) -> CodeRun:
-        scope = {"__builtins__": builtins}
+        scope: dict[str, Any] = {"__builtins__": builtins}
         exec(compile(_KERNEL_CODE, KERNEL_FILENAME, "exec"), scope)
         timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
         deadline = float("inf") if deadline is None else deadline
@@ -236,7 +237,7 @@ class FunctionCaller:
 
     def inspect(self, names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
         """For each name: "callable", "missing" or the type it holds; and all callable names."""
-        replies = []
+        replies: list = []
         self.transport.invoke("inspect", (list(names),), replies.append, 30.0)
         reply = next((r for r in replies if isinstance(r, dict) and "kinds" in r), None)
         if reply is None:

@@ -36,7 +36,7 @@ def _read(path: Path) -> str | None:
 def is_kernel(pid: int) -> bool:
     """Whether process ``pid`` runs a Jupyter kernel (its command line names ipykernel)."""
     command = _read(Path(f"/proc/{pid}/cmdline"))
-    return bool(command) and "ipykernel" in command
+    return command is not None and "ipykernel" in command
 
 
 class KernelClock:

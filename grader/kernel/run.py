@@ -22,14 +22,14 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..model.errors import KernelLoss, KernelLost, KernelStartFailed
-from ..model.results import CellFailure
+from ..model.results import CellFailure, CellStatus
 from .channel import Channel, CodeRun
+from .hints import hint
 from .launch import prepare_kernel, working_folder
 from .limits import Limits
-from .hints import hint
 from .notebook import first_line
 from .own_files import OwnFiles
-from .sandbox import Sandbox
+from .sandbox import Sandbox, SandboxedKernelManager
 
 TIMEOUT_ENAME = "CellTimeout"
 _NAME_ERROR = re.compile(r"name '([A-Za-z_]\w*)' is not defined")
@@ -190,7 +190,9 @@ class NotebookRun:
         if self.sandbox is not None and not lost:
             # The functions are called in the kernel alone: whatever the notebook left running
             # (a server, a fork bomb's sleeping children) could only get in the way.
-            self.client.km.end_processes(spare_kernel=True)
+            manager = self._notebook_client().km
+            assert isinstance(manager, SandboxedKernelManager), "a sandboxed kernel's manager"
+            manager.end_processes(spare_kernel=True)
         if not lost and not self._sends_intact():
             lost, lost_in = KernelLoss.BROKEN, len(self.notebook.cells)
         return Execution(tuple(failures), self.kernel_start, time.perf_counter() - started,
@@ -201,14 +203,15 @@ class NotebookRun:
         """Run one cell with ``limit`` seconds; how it failed, if it did, and whether that lost
         the kernel."""
         head = first_line(cell.source)
-        self.client.timeout = max(1, round(limit))
-        self.client.error_on_timeout = {
+        client = self._notebook_client()
+        client.timeout = max(1, round(limit))
+        client.error_on_timeout = {
             "ename": TIMEOUT_ENAME,
             "evalue": f"interrupted after {limit:.0f} s",
             "traceback": [],
         }
         try:
-            self.client.execute_cell(cell, index)
+            client.execute_cell(cell, index)
         except DeadKernelError:
             return CellFailure(index + 1, "error", KernelLoss.DIED.value, head), KernelLoss.DIED
         failure = _failure_from_reply(index, cell, replies.get(index))
@@ -225,7 +228,7 @@ class NotebookRun:
         """
         payload = "grader probe " * 8192
         received: list = []
-        garbled = self.channel.garbled
+        garbled = self._channel().garbled
         try:
             ran = self.execute(
                 HEALTH_PROBE.format(mime=PROBE_MIME, payload=payload),
@@ -234,7 +237,7 @@ class NotebookRun:
             )
         except KernelLost:
             return False
-        return ran.finished and self.channel.garbled == garbled and received == [payload] * 4
+        return ran.finished and self._channel().garbled == garbled and received == [payload] * 4
 
     def _answers_after_interrupt(self) -> bool:
         """Whether the kernel takes work again after a cell was interrupted for its time."""
@@ -242,6 +245,14 @@ class NotebookRun:
             return self.execute("", lambda data: None, INTERRUPT_GRACE).finished
         except KernelLost:
             return False
+
+    def _notebook_client(self) -> NotebookClient:
+        assert self.client is not None, "the kernel starts when the run is entered"
+        return self.client
+
+    def _channel(self) -> Channel:
+        assert self.channel is not None, "the kernel starts when the run is entered"
+        return self.channel
 
     # -- grader code in the same kernel, after the notebook --------------------------------
 
@@ -251,18 +262,18 @@ class NotebookRun:
     def execute(self, code: str, on_display: Callable[[dict], None],
                 quiet_timeout: float) -> CodeRun:
         """Run grader code in the kernel (see ``Channel.execute``)."""
-        return self.channel.execute(code, on_display, quiet_timeout)
+        return self._channel().execute(code, on_display, quiet_timeout)
 
     def clock(self) -> float:
         """The kernel's CPU seconds so far (see ``clock.KernelClock.cpu``)."""
-        return self.channel.clock.cpu()
+        return self._channel().clock.cpu()
 
 
 def _failure_from_reply(index: int, cell, reply: dict | None) -> CellFailure | None:
     content = (reply or {}).get("content", {})
     if content.get("status") != "error":
         return None
-    status = "timeout" if content.get("ename") == TIMEOUT_ENAME else "error"
+    status: CellStatus = "timeout" if content.get("ename") == TIMEOUT_ENAME else "error"
     error = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}".strip().rstrip(":")
     # The kernel's reply gives an error's type and text, not a NameError's name: read it here.
     named = _NAME_ERROR.fullmatch(str(content.get("evalue", "")))
