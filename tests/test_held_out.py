@@ -88,7 +88,8 @@ def test_the_same_notebook_meets_the_same_held_out_inputs_and_another_notebook_o
     assert keys != [argument_key(arguments) for arguments in other.inputs]
     public = {argument_key(arguments)
               for arguments in oracle.examples(exercise, check, 100).inputs}
-    assert len(set(keys) - public) >= 20  # nearly all unseen: tiny inputs can repeat
+    # Most are unseen (tiny inputs can repeat; how many depends on the hypothesis version).
+    assert len(set(keys) - public) > len(keys) // 2
 
 
 def test_held_out_inputs_need_the_reference_and_the_secret(assignment):
@@ -137,9 +138,8 @@ def test_the_audit_finds_no_mistake_that_only_held_out_inputs_catch():
     from grader.authoring.audit import audit_lesson
 
     audit = audit_lesson(load_assignment("pixels"), 100)
-    agreement = audit.agreement()
-    assert agreement["held-out only"] == 0
-    assert agreement["both"] + agreement["neither"] == len(audit.mutants)
+    # A mistake some held-out set misses but the public inputs catch fails a self-check too.
+    assert audit.agreement()["held-out only"] == 0
 
 
 # -- notebooks that answer from the answer key, in real kernels -------------------------------

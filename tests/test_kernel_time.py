@@ -229,7 +229,9 @@ def test_a_kernel_that_stops_taking_requests_leaves_the_exercise_for_a_fresh_ker
 @pytest.mark.kernel
 def test_code_the_kernel_never_starts_is_lost_without_an_interrupt():
     with NotebookRun(STUDENT, cell_timeout=30, total_timeout=60) as run:
-        run.client.kc.execute("import time; time.sleep(20)")  # ahead of ours, on another client
+        # Ahead of ours, on another client, and long enough that ours cannot start in time
+        # however busy the machine.
+        run.client.kc.execute("import time; time.sleep(120)")
         with mock.patch.object(Channel, "interrupt", side_effect=AssertionError("interrupted")), \
                 pytest.raises(KernelLost) as lost:
             run.execute("1", lambda data: None, 1.0)
