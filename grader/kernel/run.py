@@ -9,6 +9,7 @@ after a loss do not run, and ``Execution`` says which loss and where.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -215,6 +216,10 @@ class NotebookRun:
         except DeadKernelError:
             return CellFailure(index + 1, "error", KernelLoss.DIED.value, head), KernelLoss.DIED
         failure = _failure_from_reply(index, cell, replies.get(index))
+        if failure and self.workdir is not None:
+            # Paths in the working folder as the notebook names them: the folder is the
+            # grader's own, made anew for each run, and would make each message different.
+            failure = dataclasses.replace(failure, error=failure.error.replace(f"{self.workdir}/", ""))
         if failure and failure.status == "timeout" and not self._answers_after_interrupt():
             stuck = KernelLoss.STUCK
             return CellFailure(index + 1, "timeout", stuck.value, head), stuck
